@@ -58,35 +58,58 @@ public final class Topics {
     public static boolean hasWildcard(String filter) { return filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0; }
 
     /**
-     * Whether {@code filter} (not shared) matches {@code topic} (MQTT 4.7). Topics starting with '$' are not
-     * matched by a filter starting with a wildcard (MQTT-4.7.2-1).
+     * Whether {@code filter} (not shared) matches {@code topic} (MQTT 4.7). Compares level by level: '+' takes
+     * any one level (also an empty one), '#' takes the rest including the parent level ("a/#" matches "a").
+     * Topics starting with '$' are not matched by a filter starting with a wildcard (MQTT-4.7.2-1).
+     * Both arguments are assumed valid ({@link #isValidFilter}, {@link #isValidName}).
      */
     public static boolean matches(String filter, String topic) {
-        if (!topic.isEmpty() && topic.charAt(0) == '$' && !filter.isEmpty()
-                && (filter.charAt(0) == '+' || filter.charAt(0) == '#')) {
-            return false;
-        }
-        int fi = 0, ti = 0;
+        if (isDollarTopic(topic) && !filter.isEmpty() && isWildcardChar(filter.charAt(0))) return false;
         int fl = filter.length(), tl = topic.length();
-        while (fi < fl) {
-            char fc = filter.charAt(fi);
-            if (fc == '#') return true;
-            if (fc == '+') {
-                while (ti < tl && topic.charAt(ti) != '/') ti++;
-                fi++;
-            } else {
-                if (ti >= tl || topic.charAt(ti) != fc) {
-                    // "a/#" matches "a": the parent level of a multi-level wildcard
-                    return ti == tl && fc == '/' && fi + 2 == fl && filter.charAt(fi + 1) == '#';
-                }
-                fi++;
-                ti++;
+        int fStart = 0, tStart = 0; // start of the current level in each string
+        while (true) {
+            int fEnd = levelEnd(filter, fStart), tEnd = levelEnd(topic, tStart);
+            int fLen = fEnd - fStart;
+            boolean plus = fLen == 1 && filter.charAt(fStart) == '+';
+            boolean hash = fLen == 1 && filter.charAt(fStart) == '#';
+            if (hash) return true; // '#' is always the last filter level
+            if (!plus && (fLen != tEnd - tStart || !filter.regionMatches(fStart, topic, tStart, fLen))) return false;
+            boolean filterDone = fEnd == fl, topicDone = tEnd == tl;
+            if (filterDone || topicDone) {
+                // The topic may end one level early if the filter's only remaining level is '#'.
+                return filterDone == topicDone || (topicDone && fl - fEnd == 2 && filter.charAt(fl - 1) == '#');
             }
-            if (fi < fl && ti >= tl && filter.charAt(fi - 1) != '/' ) {
-                // topic exhausted mid-filter: only "/#" may remain
-                return fl - fi == 2 && filter.charAt(fi) == '/' && filter.charAt(fi + 1) == '#';
-            }
+            fStart = fEnd + 1;
+            tStart = tEnd + 1;
         }
-        return ti == tl;
+    }
+
+    /** Topics such as {@code $SYS/...} are reserved for the server and hidden from leading wildcards. */
+    static boolean isDollarTopic(String topic) { return !topic.isEmpty() && topic.charAt(0) == '$'; }
+
+    private static boolean isWildcardChar(char c) { return c == '+' || c == '#'; }
+
+    /** Index of the '/' ending the level starting at {@code from}, or the string length for the last level. */
+    private static int levelEnd(String s, int from) {
+        int slash = s.indexOf('/', from);
+        return slash < 0 ? s.length() : slash;
+    }
+
+    /**
+     * Splits a topic name or plain filter into its levels, keeping empty ones: "a//b" has three levels and
+     * "/finance" two. Avoids String.split's regex and list machinery because this runs on every PUBLISH.
+     */
+    static String[] levels(String s) {
+        int count = 1;
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) == '/') count++;
+        String[] out = new String[count];
+        int start = 0;
+        for (int i = 0; i < count - 1; i++) {
+            int slash = s.indexOf('/', start);
+            out[i] = s.substring(start, slash);
+            start = slash + 1;
+        }
+        out[count - 1] = s.substring(start);
+        return out;
     }
 }
