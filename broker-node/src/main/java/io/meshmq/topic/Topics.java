@@ -85,7 +85,7 @@ public final class Topics {
     }
 
     /** Topics such as {@code $SYS/...} are reserved for the server and hidden from leading wildcards. */
-    static boolean isDollarTopic(String topic) { return !topic.isEmpty() && topic.charAt(0) == '$'; }
+    public static boolean isDollarTopic(String topic) { return !topic.isEmpty() && topic.charAt(0) == '$'; }
 
     private static boolean isWildcardChar(char c) { return c == '+' || c == '#'; }
 
@@ -99,7 +99,7 @@ public final class Topics {
      * Splits a topic name or plain filter into its levels, keeping empty ones: "a//b" has three levels and
      * "/finance" two. Avoids String.split's regex and list machinery because this runs on every PUBLISH.
      */
-    static String[] levels(String s) {
+    public static String[] levels(String s) {
         int count = 1;
         for (int i = 0; i < s.length(); i++) if (s.charAt(i) == '/') count++;
         String[] out = new String[count];

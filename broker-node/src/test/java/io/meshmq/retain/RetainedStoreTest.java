@@ -1,0 +1,120 @@
+package io.meshmq.retain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RetainedStoreTest {
+
+    private final RetainedStore<String> store = new RetainedStore<>(m -> m.length());
+
+    private List<String> match(String filter) {
+        List<String> out = new ArrayList<>();
+        store.match(filter, out::add);
+        return out;
+    }
+
+    @BeforeEach
+    void retainSome() {
+        store.put("sport/tennis/player1", "p1");
+        store.put("sport/tennis/player1/ranking", "rank");
+        store.put("sport/tennis/player1/score/wimbledon", "wimb");
+        store.put("sport", "sport");
+        store.put("sport/", "sport/");
+        store.put("/finance", "/fin");
+        store.put("a//b", "a//b");
+        store.put("$SYS/monitor/Clients", "sys");
+    }
+
+    @Test
+    void getAndSize() {
+        assertThat(store.size()).isEqualTo(8);
+        assertThat(store.get("sport")).isEqualTo("sport");
+        assertThat(store.get("sport/")).isEqualTo("sport/");
+        assertThat(store.get("sport/tennis")).isNull(); // an inner node without its own message
+        assertThat(store.get("nothing/here")).isNull();
+    }
+
+    @Test
+    void multiLevelWildcardIncludesTheParentLevel() {
+        assertThat(match("sport/tennis/player1/#")).containsExactlyInAnyOrder("p1", "rank", "wimb");
+        assertThat(match("sport/#")).containsExactlyInAnyOrder("sport", "sport/", "p1", "rank", "wimb");
+    }
+
+    @Test
+    void singleLevelWildcard() {
+        assertThat(match("sport/+")).containsExactly("sport/");
+        assertThat(match("+/+")).containsExactlyInAnyOrder("sport/", "/fin");
+        assertThat(match("/+")).containsExactly("/fin");
+        assertThat(match("+")).containsExactly("sport");
+        assertThat(match("a/+/b")).containsExactly("a//b");
+        assertThat(match("sport/tennis/+")).containsExactly("p1");
+    }
+
+    @Test
+    void dollarTopicsAreHiddenFromFirstLevelWildcards() {
+        assertThat(match("#")).hasSize(7).doesNotContain("sys");
+        assertThat(match("+/monitor/Clients")).isEmpty();
+        assertThat(match("$SYS/#")).containsExactly("sys");
+        assertThat(match("$SYS/monitor/+")).containsExactly("sys");
+    }
+
+    @Test
+    void exactFilterFindsOneTopic() {
+        assertThat(match("a//b")).containsExactly("a//b");
+        assertThat(match("a/b")).isEmpty();
+    }
+
+    @Test
+    void putReplacesAndTracksBytes() {
+        long before = store.totalBytes();
+        assertThat(store.put("sport", "football")).isEqualTo("sport");
+        assertThat(store.get("sport")).isEqualTo("football");
+        assertThat(store.size()).isEqualTo(8);
+        assertThat(store.totalBytes()).isEqualTo(before - "sport".length() + "football".length());
+    }
+
+    @Test
+    void removePrunesAndTracksBytes() {
+        assertThat(store.remove("sport/tennis/player1/score/wimbledon")).isEqualTo("wimb");
+        assertThat(store.remove("sport/tennis/player1/score/wimbledon")).isNull();
+        assertThat(store.remove("sport/tennis")).isNull();
+        assertThat(store.size()).isEqualTo(7);
+        for (String t : List.of("sport/tennis/player1", "sport/tennis/player1/ranking", "sport", "sport/",
+                "/finance", "a//b", "$SYS/monitor/Clients")) {
+            assertThat(store.remove(t)).isNotNull();
+        }
+        assertThat(store.isEmpty()).isTrue();
+        assertThat(store.totalBytes()).isZero();
+        assertThat(store.nodeCount()).isZero();
+    }
+
+    @Test
+    void storeWithoutSizerCountsNoBytes() {
+        RetainedStore<String> plain = new RetainedStore<>();
+        plain.put("a", "xyz");
+        assertThat(plain.totalBytes()).isZero();
+        assertThat(plain.size()).isEqualTo(1);
+    }
+
+    @Test
+    void rejectsWildcardTopicsAndSharedOrInvalidFilters() {
+        assertThatIllegalArgumentException().isThrownBy(() -> store.put("a/+", "x"));
+        assertThatIllegalArgumentException().isThrownBy(() -> store.put("", "x"));
+        assertThatIllegalArgumentException().isThrownBy(() -> store.match("$share/g/#", m -> {}));
+        assertThatIllegalArgumentException().isThrownBy(() -> store.match("a/#/b", m -> {}));
+        assertThat(store.size()).isEqualTo(8);
+    }
+
+    @Test
+    void deepTopicsUnderHashDoNotRecurse() {
+        String deep = "d/" + "x/".repeat(20_000) + "end";
+        store.put(deep, "deep");
+        assertThat(match("d/#")).containsExactly("deep");
+        assertThat(store.remove(deep)).isEqualTo("deep");
+    }
+}
