@@ -1,0 +1,16 @@
+package io.meshmq.connection;
+
+import io.meshmq.auth.Authenticator;
+import io.meshmq.ops.Metrics;
+import io.meshmq.routing.Router;
+import io.meshmq.session.SessionEntity;
+
+/** What a connection needs from the broker, wired once at start-up. */
+public record BrokerServices(Router router, SessionDirectory sessions, Metrics metrics,
+                             ConnectionSettings connectionSettings, Authenticator authenticator) {
+
+    /** Reaches a client's session wherever it lives. */
+    public interface SessionDirectory {
+        void tell(String clientId, SessionEntity.Command command);
+    }
+}

@@ -1,0 +1,599 @@
+package io.meshmq.connection;
+
+import io.meshmq.codec.MalformedPacketException;
+import io.meshmq.codec.MqttDecoder;
+import io.meshmq.codec.MqttEncoder;
+import io.meshmq.codec.MqttPacket;
+import io.meshmq.codec.MqttPacket.Connect;
+import io.meshmq.codec.MqttPacket.Publish;
+import io.meshmq.codec.Properties;
+import io.meshmq.codec.ProtocolVersion;
+import io.meshmq.codec.QoS;
+import io.meshmq.codec.ReasonCode;
+import io.meshmq.routing.ApplicationMessage;
+import io.meshmq.routing.DeliveryAck;
+import io.meshmq.session.SessionEntity;
+import io.meshmq.session.SessionState;
+import io.meshmq.session.ToConnection;
+import io.meshmq.topic.Topics;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client's network connection (MQTT 3.1.4, 4.8, 4.9): decodes what the socket brings, enforces the connection
+ * rules (CONNECT first and once, keep-alive, receive maximum, topic aliases, maximum packet size), routes the
+ * client's PUBLISH packets and answers them once their targets hold them, and encodes what the session sends.
+ * It lives on the node that holds the socket; the session may be anywhere, so they talk by messages only.
+ */
+public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionActor.class);
+    private static final AtomicLong CONNECTION_IDS = new AtomicLong(System.currentTimeMillis() << 16);
+
+    // ---- messages from the transport and timers ------------------------------------------------------------
+
+    /** Stream has started; {@code ackTo} receives {@link StreamAck} after each chunk (backpressure). */
+    public record StreamInit(ActorRef<StreamAck> ackTo) implements ConnectionCommand {}
+
+    public record Received(ByteString bytes, ActorRef<StreamAck> ackTo) implements ConnectionCommand {}
+
+    /** The socket closed (failure null) or failed. */
+    public record StreamClosed(Throwable failure) implements ConnectionCommand {}
+
+    public enum StreamAck { INSTANCE }
+
+    /** Ask this connection to disconnect its client (shutdown: MQTT 5 reason 0x8B). */
+    public record Shutdown(ReasonCode reason) implements ConnectionCommand {}
+
+    private enum Tick implements ConnectionCommand { CONNECT_TIMEOUT, KEEP_ALIVE, RETRY_WRITE }
+
+    public static Behavior<ConnectionCommand> create(BrokerServices broker, BoundedSourceQueue<ByteString> out,
+                                                     String remote) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ConnectionActor(ctx, timers, broker, out, remote)));
+    }
+
+    private enum Phase { AWAIT_CONNECT, ATTACHING, CONNECTED, CLOSED }
+
+    private final TimerScheduler<ConnectionCommand> timers;
+    private final BrokerServices broker;
+    private final ConnectionSettings settings;
+    private final BoundedSourceQueue<ByteString> out;
+    private final String remote;
+    private final MqttDecoder decoder;
+    private final ArrayDeque<ByteString> overflow = new ArrayDeque<>();
+
+    private Phase phase = Phase.AWAIT_CONNECT;
+    private ProtocolVersion version = ProtocolVersion.MQTT_3_1_1;
+    private String clientId;
+    private long connectionId;
+    private ApplicationMessage will;
+    private long willDelay;
+    private long sessionExpiry;
+    private int keepAlive;
+    private long lastReceivedNanos = System.nanoTime();
+    private boolean problemInformation = true;
+    private long clientMaxPacketSize = Long.MAX_VALUE;
+    private TopicAliases aliases;
+    private final List<MqttPacket> pendingWhileAttaching = new ArrayList<>();
+
+    /** Inbound QoS 2 packet ids the session holds (awaiting PUBREL) or that are being routed now. */
+    private final Set<Integer> inboundQos2 = new HashSet<>();
+    private final Set<Integer> inboundQos2InProgress = new HashSet<>();
+    /** Inbound QoS 1/2 publications not yet answered, for Receive Maximum (MQTT-3.3.4-7). */
+    private int inboundUnacked;
+
+    /** PUBLISH batches waiting for their targets, answered in arrival order (MQTT-4.6.0-2/-3). */
+    private final ArrayDeque<PendingBatch> pendingBatches = new ArrayDeque<>();
+    private long nextCorrelation;
+
+    private ConnectionActor(ActorContext<ConnectionCommand> ctx, TimerScheduler<ConnectionCommand> timers,
+                            BrokerServices broker, BoundedSourceQueue<ByteString> out, String remote) {
+        super(ctx);
+        this.timers = timers;
+        this.broker = broker;
+        this.settings = broker.connectionSettings();
+        this.out = out;
+        this.remote = remote;
+        this.decoder = new MqttDecoder(settings.maxPacketSize());
+        broker.metrics().connectionOpened();
+        timers.startSingleTimer(Tick.CONNECT_TIMEOUT, Tick.CONNECT_TIMEOUT, settings.connectTimeout());
+    }
+
+    @Override
+    public Receive<ConnectionCommand> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(StreamInit.class, m -> { m.ackTo().tell(StreamAck.INSTANCE); return this; })
+                .onMessage(Received.class, this::onReceived)
+                .onMessage(StreamClosed.class, this::onStreamClosed)
+                .onMessage(ToConnection.SendPublish.class, this::onSendPublish)
+                .onMessage(ToConnection.SendPubRel.class, m -> send(new MqttPacket.PubRel(m.packetId(), ReasonCode.SUCCESS, Properties.EMPTY)))
+                .onMessage(ToConnection.SendSubAck.class, m -> send(new MqttPacket.SubAck(m.packetId(), m.reasonCodes(), Properties.EMPTY)))
+                .onMessage(ToConnection.SendUnsubAck.class, m -> send(new MqttPacket.UnsubAck(m.packetId(),
+                        version.isV5() ? m.reasonCodes() : List.of(), Properties.EMPTY)))
+                .onMessage(ToConnection.SessionAttached.class, this::onAttached)
+                .onMessage(ToConnection.InboundStoredAck.class, this::onInboundStored)
+                .onMessage(ToConnection.InboundReleasedAck.class, m -> {
+                    inboundQos2.remove(m.packetId());
+                    return send(new MqttPacket.PubComp(m.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));
+                })
+                .onMessage(ToConnection.TakenOver.class, m -> disconnect(ReasonCode.SESSION_TAKEN_OVER, "session taken over", true))
+                .onMessage(DeliveryAck.class, this::onDeliveryAck)
+                .onMessage(Shutdown.class, m -> disconnect(m.reason(), "server shutting down", true))
+                .onMessageEquals(Tick.CONNECT_TIMEOUT, this::onConnectTimeout)
+                .onMessageEquals(Tick.KEEP_ALIVE, this::onKeepAliveTick)
+                .onMessageEquals(Tick.RETRY_WRITE, () -> { drainOverflow(); return this; })
+                .onSignal(PostStop.class, s -> { onStopped(); return this; })
+                .build();
+    }
+
+    // ---- inbound -------------------------------------------------------------------------------------------
+
+    private Behavior<ConnectionCommand> onReceived(Received r) {
+        lastReceivedNanos = System.nanoTime();
+        List<MqttPacket> packets;
+        try {
+            packets = decoder.decode(r.bytes().asByteBuffer());
+        } catch (MalformedPacketException e) {
+            r.ackTo().tell(StreamAck.INSTANCE);
+            return protocolError(e.reasonCode(), e.getMessage());
+        }
+        List<ApplicationMessage> batch = null;
+        List<Response> responses = null;
+        for (MqttPacket p : packets) {
+            if (phase == Phase.CLOSED) break;
+            if (phase == Phase.ATTACHING) {
+                pendingWhileAttaching.add(p);
+                continue;
+            }
+            if (p instanceof Publish pub && phase == Phase.CONNECTED) {
+                if (batch == null) { batch = new ArrayList<>(); responses = new ArrayList<>(); }
+                acceptPublish(pub, batch, responses);
+            } else {
+                if (batch != null) { routeBatch(batch, responses); batch = null; responses = null; }
+                handle(p);
+            }
+        }
+        if (batch != null && phase == Phase.CONNECTED) routeBatch(batch, responses);
+        r.ackTo().tell(StreamAck.INSTANCE);
+        return phase == Phase.CLOSED ? Behaviors.stopped() : this;
+    }
+
+    private void handle(MqttPacket p) {
+        if (phase == Phase.AWAIT_CONNECT) {
+            if (p instanceof Connect c) onConnect(c);
+            else protocolError(ReasonCode.PROTOCOL_ERROR, "first packet must be CONNECT"); // MQTT-3.1.0-1
+            return;
+        }
+        switch (p) {
+            case Connect c -> protocolError(ReasonCode.PROTOCOL_ERROR, "second CONNECT");  // MQTT-3.1.0-2
+            case Publish pub -> {
+                List<ApplicationMessage> batch = new ArrayList<>(1);
+                List<Response> responses = new ArrayList<>(1);
+                acceptPublish(pub, batch, responses);
+                routeBatch(batch, responses);
+            }
+            case MqttPacket.PubAck a -> tellSession(new SessionEntity.PubAckReceived(connectionId, a.packetId()));
+            case MqttPacket.PubRec rec -> tellSession(new SessionEntity.PubRecReceived(connectionId, rec.packetId(),
+                    rec.reasonCode().isError()));
+            case MqttPacket.PubComp comp -> tellSession(new SessionEntity.PubCompReceived(connectionId, comp.packetId()));
+            case MqttPacket.PubRel rel -> onPubRel(rel);
+            case MqttPacket.Subscribe s -> onSubscribe(s);
+            case MqttPacket.Unsubscribe u -> tellSession(new SessionEntity.UnsubscribeRequest(connectionId, u.packetId(), u.filters()));
+            case MqttPacket.PingReq ping -> send(MqttPacket.PingResp.INSTANCE);               // MQTT-3.12.4-1
+            case MqttPacket.Disconnect d -> onDisconnect(d);
+            case MqttPacket.Auth a -> protocolError(ReasonCode.PROTOCOL_ERROR, "AUTH without an authentication method");
+            default -> protocolError(ReasonCode.PROTOCOL_ERROR, "unexpected " + p.getClass().getSimpleName());
+        }
+    }
+
+    // ---- CONNECT ---------------------------------------------------------------------------------------------
+
+    private void onConnect(Connect c) {
+        timers.cancel(Tick.CONNECT_TIMEOUT);
+        version = c.version();
+        Properties props = c.properties();
+        String id = c.clientId();
+        boolean assigned = false;
+        if (id.isEmpty()) {
+            if (!version.isV5() && !c.cleanStart()) {
+                // MQTT-3.1.3-8: a zero-byte client id with Clean Session 0 is rejected with return code 0x02
+                rejectConnect(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID, "empty client id needs clean session");
+                return;
+            }
+            id = "auto-" + UUID.randomUUID();                                     // MQTT-3.1.3-6
+            assigned = true;
+        }
+        if (id.length() > settings.maxClientIdLength()) {
+            rejectConnect(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID, "client id too long");
+            return;
+        }
+        ReasonCode auth = broker.authenticator().authenticate(c, remote);
+        if (auth != ReasonCode.SUCCESS) {
+            rejectConnect(auth, "authentication failed");
+            return;
+        }
+        clientId = id;
+        connectionId = CONNECTION_IDS.incrementAndGet();
+        if (version.isV5()) {
+            sessionExpiry = props.sessionExpiryInterval() == null ? 0 : props.sessionExpiryInterval();
+            if (props.requestProblemInformation() != null) problemInformation = props.requestProblemInformation() == 1;
+            if (props.maximumPacketSize() != null) clientMaxPacketSize = props.maximumPacketSize();
+        } else {
+            sessionExpiry = c.cleanStart() ? 0 : SessionState.NEVER_EXPIRES;
+        }
+        int clientReceiveMax = version.isV5() && props.receiveMaximum() != null ? props.receiveMaximum() : 65535;
+        int clientAliasMax = version.isV5() && props.topicAliasMaximum() != null ? props.topicAliasMaximum() : 0;
+        aliases = new TopicAliases(version.isV5() ? settings.topicAliasMaximum() : 0, clientAliasMax);
+        keepAlive = c.keepAlive();
+        Integer serverKeepAlive = null;
+        if (settings.maxKeepAlive() > 0 && (keepAlive == 0 || keepAlive > settings.maxKeepAlive()) && version.isV5()) {
+            keepAlive = settings.maxKeepAlive();                                  // MQTT-3.2.2-21
+            serverKeepAlive = keepAlive;
+        }
+        if (c.will() != null) {
+            will = ApplicationMessage.fromWill(c.will(), clientId, System.currentTimeMillis());
+            Long delay = c.will().properties().willDelayInterval();
+            willDelay = delay == null ? 0 : delay;
+        }
+        connackProperties = connackProperties(assigned ? id : null, serverKeepAlive);
+        phase = Phase.ATTACHING;
+        tellSession(new SessionEntity.Attach(connectionId, getContext().getSelf(), c.cleanStart(), sessionExpiry,
+                clientReceiveMax));
+    }
+
+    private Properties connackProperties;
+
+    private Properties connackProperties(String assignedId, Integer serverKeepAlive) {
+        if (!version.isV5()) return Properties.EMPTY;
+        Properties.Builder b = Properties.builder()
+                .receiveMaximum(settings.receiveMaximum())
+                .topicAliasMaximum(settings.topicAliasMaximum())
+                .maximumPacketSize((long) settings.maxPacketSize())
+                .retainAvailable(1)
+                .wildcardSubscriptionAvailable(1)
+                .subscriptionIdentifierAvailable(1)
+                .sharedSubscriptionAvailable(1);
+        if (assignedId != null) b.assignedClientIdentifier(assignedId);
+        if (serverKeepAlive != null) b.serverKeepAlive(serverKeepAlive);
+        return b.build();
+    }
+
+    private Behavior<ConnectionCommand> onAttached(ToConnection.SessionAttached a) {
+        if (phase != Phase.ATTACHING) return this;
+        inboundQos2.addAll(a.inboundQos2());
+        send(new MqttPacket.ConnAck(a.sessionPresent(), ReasonCode.SUCCESS, connackProperties));
+        phase = Phase.CONNECTED;
+        log.info("client {} connected from {} ({}, keep-alive {}s, session expiry {}, session present {})",
+                clientId, remote, version, keepAlive, sessionExpiry, a.sessionPresent());
+        if (keepAlive > 0) {
+            // MQTT-3.1.2-24: one and a half times the keep-alive without a packet closes the connection
+            timers.startTimerWithFixedDelay(Tick.KEEP_ALIVE, Tick.KEEP_ALIVE, Duration.ofMillis(Math.max(250, keepAlive * 250L)));
+        }
+        List<MqttPacket> pending = new ArrayList<>(pendingWhileAttaching);
+        pendingWhileAttaching.clear();
+        for (MqttPacket p : pending) {
+            if (phase != Phase.CONNECTED) break;
+            handle(p);
+        }
+        return phase == Phase.CLOSED ? Behaviors.stopped() : this;
+    }
+
+    private void rejectConnect(ReasonCode reason, String why) {
+        log.info("connection from {} refused: {} ({})", remote, why, reason);
+        broker.metrics().rejected(reason.name().toLowerCase());
+        send(new MqttPacket.ConnAck(false, reason, Properties.EMPTY));
+        close();
+    }
+
+    private Behavior<ConnectionCommand> onConnectTimeout() {
+        if (phase == Phase.AWAIT_CONNECT) {
+            log.info("connection from {} closed: no CONNECT within {}", remote, settings.connectTimeout());
+            broker.metrics().rejected("connect-timeout");
+            close();
+            return Behaviors.stopped();
+        }
+        return this;
+    }
+
+    private Behavior<ConnectionCommand> onKeepAliveTick() {
+        if (phase != Phase.CONNECTED || keepAlive == 0) return this;
+        long idle = System.nanoTime() - lastReceivedNanos;
+        if (idle > keepAlive * 1_500_000_000L) {
+            return disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT, "keep-alive timeout", false);
+        }
+        return this;
+    }
+
+    // ---- PUBLISH from the client -------------------------------------------------------------------------------
+
+    /** A response owed to the client once a batch's targets hold its messages. */
+    private record Response(QoS qos, int packetId) {}
+
+    private static final class PendingBatch {
+        final long correlation;
+        int remaining;
+        final List<Response> responses;
+
+        PendingBatch(long correlation, int remaining, List<Response> responses) {
+            this.correlation = correlation;
+            this.remaining = remaining;
+            this.responses = responses;
+        }
+    }
+
+    private void acceptPublish(Publish p, List<ApplicationMessage> batch, List<Response> responses) {
+        Integer alias = p.properties().topicAlias();
+        String topic = aliases.resolveInbound(p.topic(), alias);
+        if (topic == null) {
+            if (aliases.isInboundAliasOutOfRange(alias)) protocolError(ReasonCode.TOPIC_ALIAS_INVALID, "topic alias out of range");
+            else protocolError(ReasonCode.PROTOCOL_ERROR, "unknown topic alias");
+            return;
+        }
+        if (!Topics.isValidName(topic)) {
+            protocolError(ReasonCode.TOPIC_NAME_INVALID, "invalid topic name");
+            return;
+        }
+        if (p.qos() != QoS.AT_MOST_ONCE) {
+            if (p.qos() == QoS.EXACTLY_ONCE && (inboundQos2.contains(p.packetId()) || inboundQos2InProgress.contains(p.packetId()))) {
+                // MQTT 4.3.3 method B: a re-sent PUBLISH before PUBREL is not delivered again
+                if (inboundQos2.contains(p.packetId())) responses.add(new Response(QoS.EXACTLY_ONCE, p.packetId()));
+                return;
+            }
+            if (++inboundUnacked > settings.receiveMaximum()) {
+                protocolError(ReasonCode.RECEIVE_MAXIMUM_EXCEEDED, "receive maximum exceeded");  // MQTT-3.3.4-7
+                return;
+            }
+            if (p.qos() == QoS.EXACTLY_ONCE) inboundQos2InProgress.add(p.packetId());
+            responses.add(new Response(p.qos(), p.packetId()));
+        }
+        broker.metrics().messageIn(p.payload().length);
+        batch.add(ApplicationMessage.from(p, topic, clientId, System.currentTimeMillis()));
+    }
+
+    private void routeBatch(List<ApplicationMessage> batch, List<Response> responses) {
+        if (phase != Phase.CONNECTED) return;
+        long correlation = ++nextCorrelation;
+        int acks = batch.isEmpty() ? 0 : broker.router().route(batch,
+                responses.isEmpty() ? null : getContext().getSelf().narrow(), correlation);
+        if (responses.isEmpty()) return;
+        pendingBatches.add(new PendingBatch(correlation, acks, responses));
+        answerCompletedBatches();
+    }
+
+    private Behavior<ConnectionCommand> onDeliveryAck(DeliveryAck ack) {
+        for (PendingBatch b : pendingBatches) {
+            if (b.correlation == ack.correlationId()) {
+                b.remaining--;
+                break;
+            }
+        }
+        answerCompletedBatches();
+        return this;
+    }
+
+    private void answerCompletedBatches() {
+        while (!pendingBatches.isEmpty() && pendingBatches.peekFirst().remaining <= 0) {
+            for (Response r : pendingBatches.pollFirst().responses) {
+                if (r.qos() == QoS.AT_LEAST_ONCE) {
+                    inboundUnacked--;
+                    send(new MqttPacket.PubAck(r.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));
+                } else if (inboundQos2.contains(r.packetId())) {
+                    send(new MqttPacket.PubRec(r.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));
+                } else {
+                    // the targets hold the message: now the session remembers the id, then PUBREC goes out
+                    tellSession(new SessionEntity.StoreInbound(connectionId, r.packetId()));
+                }
+            }
+        }
+    }
+
+    private Behavior<ConnectionCommand> onInboundStored(ToConnection.InboundStoredAck a) {
+        inboundQos2InProgress.remove(a.packetId());
+        inboundQos2.add(a.packetId());
+        inboundUnacked--;
+        return send(new MqttPacket.PubRec(a.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));
+    }
+
+    private void onPubRel(MqttPacket.PubRel rel) {
+        if (!inboundQos2.contains(rel.packetId()) && !inboundQos2InProgress.contains(rel.packetId())) {
+            // MQTT-4.3.3-? : PUBREL for an unknown id is answered with PUBCOMP (0x92 in MQTT 5)
+            send(new MqttPacket.PubComp(rel.packetId(),
+                    version.isV5() ? ReasonCode.PACKET_IDENTIFIER_NOT_FOUND : ReasonCode.SUCCESS, Properties.EMPTY));
+            return;
+        }
+        tellSession(new SessionEntity.ReleaseInbound(connectionId, rel.packetId()));
+    }
+
+    // ---- SUBSCRIBE / DISCONNECT ---------------------------------------------------------------------------------
+
+    private void onSubscribe(MqttPacket.Subscribe s) {
+        for (MqttPacket.Subscription sub : s.subscriptions()) {
+            if (sub.noLocal() && Topics.isShared(sub.filter())) {
+                protocolError(ReasonCode.PROTOCOL_ERROR, "No Local on a shared subscription");  // MQTT-3.8.3-4
+                return;
+            }
+        }
+        List<Integer> ids = s.properties().subscriptionIdentifiers();
+        int subscriptionId = ids.isEmpty() ? 0 : ids.get(0);
+        tellSession(new SessionEntity.SubscribeRequest(connectionId, s.packetId(), s.subscriptions(), subscriptionId));
+    }
+
+    private void onDisconnect(MqttPacket.Disconnect d) {
+        Long newExpiry = d.properties().sessionExpiryInterval();
+        if (newExpiry != null) {
+            if (sessionExpiry == 0 && newExpiry != 0) {
+                protocolError(ReasonCode.PROTOCOL_ERROR, "session expiry set on DISCONNECT after 0");  // MQTT-3.14.2-2
+                return;
+            }
+            sessionExpiry = newExpiry;
+        }
+        // MQTT-3.14.4-3: a normal DISCONNECT discards the will; 0x04 asks for it to be published
+        if (d.reasonCode() != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE) will = null;
+        detach();
+        log.info("client {} disconnected", clientId);
+        close();
+    }
+
+    // ---- outbound ----------------------------------------------------------------------------------------------
+
+    private Behavior<ConnectionCommand> onSendPublish(ToConnection.SendPublish m) {
+        if (phase != Phase.CONNECTED) return this;
+        long now = System.currentTimeMillis();
+        Publish p = m.message().toPublish(m.qos(), m.retain(), m.dup(), m.packetId(),
+                version.isV5() ? m.subscriptionIds() : List.of(), now);
+        if (version.isV5()) {
+            TopicAliases.Outbound a = aliases.outbound(p.topic());
+            if (a.alias() > 0) {
+                Properties props = p.properties().toBuilder().topicAlias(a.alias()).build();
+                p = new Publish(a.known() ? "" : p.topic(), p.qos(), p.retain(), p.dup(), p.packetId(), p.payload(), props);
+            }
+        }
+        byte[] bytes = MqttEncoder.encode(p, version);
+        if (bytes.length > clientMaxPacketSize) {
+            // MQTT-3.1.2-25: too large for the client; discarded as if sent
+            broker.metrics().dropped("too-large-for-client");
+            if (m.qos() == QoS.AT_LEAST_ONCE) tellSession(new SessionEntity.PubAckReceived(connectionId, m.packetId()));
+            if (m.qos() == QoS.EXACTLY_ONCE) tellSession(new SessionEntity.PubRecReceived(connectionId, m.packetId(), true));
+            return this;
+        }
+        broker.metrics().messageOut(p.payload().length);
+        write(ByteString.fromArrayUnsafe(bytes), m.qos() == QoS.AT_MOST_ONCE);
+        return this;
+    }
+
+    private Behavior<ConnectionCommand> send(MqttPacket packet) {
+        if (phase == Phase.CLOSED) return this;
+        write(ByteString.fromArrayUnsafe(MqttEncoder.encode(packet, version)), false);
+        return this;
+    }
+
+    private void write(ByteString bytes, boolean droppable) {
+        if (!overflow.isEmpty()) {
+            if (droppable) broker.metrics().dropped("qos0-slow-consumer");
+            else overflow.add(bytes);
+            return;
+        }
+        QueueOfferResult r = out.offer(bytes);
+        if (r == QueueOfferResult.dropped()) {
+            if (droppable) {
+                broker.metrics().dropped("qos0-slow-consumer");
+            } else {
+                // QoS 1/2 and control packets wait here; the session's receive window bounds how many
+                overflow.add(bytes);
+                timers.startSingleTimer(Tick.RETRY_WRITE, Tick.RETRY_WRITE, Duration.ofMillis(5));
+            }
+        }
+    }
+
+    private void drainOverflow() {
+        while (!overflow.isEmpty()) {
+            QueueOfferResult r = out.offer(overflow.peekFirst());
+            if (r == QueueOfferResult.dropped()) {
+                timers.startSingleTimer(Tick.RETRY_WRITE, Tick.RETRY_WRITE, Duration.ofMillis(5));
+                return;
+            }
+            overflow.pollFirst();
+            if (r != QueueOfferResult.enqueued()) { overflow.clear(); return; }
+        }
+    }
+
+    // ---- closing -----------------------------------------------------------------------------------------------
+
+    /**
+     * A protocol violation (MQTT 4.13): MQTT 5 clients hear the reason in a CONNACK (while connecting) or
+     * DISCONNECT; 3.x clients are just closed. The will is published (abnormal end).
+     */
+    private Behavior<ConnectionCommand> protocolError(ReasonCode reason, String why) {
+        if (phase == Phase.CLOSED) return Behaviors.stopped();
+        broker.metrics().rejected("protocol-error");
+        log.info("client {} from {}: protocol error, closing: {} ({})", clientId == null ? "-" : clientId, remote, why, reason);
+        if (phase == Phase.AWAIT_CONNECT) {
+            ProtocolVersion v = decoder.version();
+            if (reason == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
+                // MQTT-3.1.2-2: CONNACK 0x01 (3.1.1) / 0x84 (5), written in the version the client can read
+                version = v != null && v.isV5() ? ProtocolVersion.MQTT_5 : ProtocolVersion.MQTT_3_1_1;
+                send(new MqttPacket.ConnAck(false, reason, Properties.EMPTY));
+            } else if (v != null && v.isV5()) {
+                version = v;
+                send(new MqttPacket.ConnAck(false, reason, reasonProperties(why)));
+            }
+            close();
+            return Behaviors.stopped();
+        }
+        return disconnect(reason, why, false);
+    }
+
+    private Properties reasonProperties(String why) {
+        return problemInformation ? Properties.builder().reasonString(why).build() : Properties.EMPTY;
+    }
+
+    /** Ends the connection from the server side; the will is published unless {@code keepWillQuiet}. */
+    private Behavior<ConnectionCommand> disconnect(ReasonCode reason, String why, boolean fromServer) {
+        if (phase == Phase.CLOSED) return Behaviors.stopped();
+        if (version.isV5() && phase == Phase.CONNECTED) {
+            send(new MqttPacket.Disconnect(reason, reasonProperties(why)));        // MQTT-3.14.2-? server DISCONNECT
+        }
+        if (phase == Phase.CONNECTED || phase == Phase.ATTACHING) {
+            log.info("client {} disconnected by the server: {}", clientId, why);
+            detach();
+        }
+        close();
+        return Behaviors.stopped();
+    }
+
+    private void detach() {
+        if (clientId != null && connectionId != 0 && phase != Phase.AWAIT_CONNECT) {
+            tellSession(new SessionEntity.Detach(connectionId, will, willDelay, sessionExpiry));
+            connectionId = 0;
+        }
+    }
+
+    private Behavior<ConnectionCommand> onStreamClosed(StreamClosed s) {
+        if (phase == Phase.CONNECTED || phase == Phase.ATTACHING) {
+            log.info("client {} connection lost{}", clientId, s.failure() == null ? "" : ": " + s.failure().getMessage());
+            detach();   // abnormal end: the will is published (MQTT-3.1.2-8)
+        }
+        close();
+        return Behaviors.stopped();
+    }
+
+    private void close() {
+        if (phase == Phase.CLOSED) return;
+        phase = Phase.CLOSED;
+        timers.cancelAll();
+        overflow.clear();
+        out.complete();
+    }
+
+    private void onStopped() {
+        if (phase != Phase.CLOSED) {
+            detach();
+            phase = Phase.CLOSED;
+            out.complete();
+        }
+        broker.metrics().connectionClosed();
+    }
+
+    private void tellSession(SessionEntity.Command command) {
+        broker.sessions().tell(clientId, command);
+    }
+}

@@ -1,0 +1,206 @@
+package io.meshmq.ops;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.meshmq.auth.Authenticator;
+import io.meshmq.connection.BrokerServices;
+import io.meshmq.connection.ConnectionSettings;
+import io.meshmq.retain.RetainedMessageStore;
+import io.meshmq.routing.Deliverer;
+import io.meshmq.routing.LocalSubscriptionRegistry;
+import io.meshmq.routing.RetainedMessages;
+import io.meshmq.routing.Router;
+import io.meshmq.session.SessionEntity;
+import io.meshmq.session.SessionSettings;
+import io.meshmq.transport.MqttListener;
+import io.meshmq.transport.TlsContexts;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts one broker node and wires it, in the order of the architecture: journal → routing → sessions → retained
+ * store → recovery of persistent sessions → listeners. {@link #close()} (or SIGTERM, through Pekko's coordinated
+ * shutdown) unbinds, disconnects clients, flushes sessions and stops.
+ */
+public final class Broker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Broker.class);
+
+    private final ActorSystem<Void> system;
+    private final Metrics metrics;
+    private final Tcp.ServerBinding mqttBinding;
+    private final Tcp.ServerBinding tlsBinding;
+
+    private Broker(ActorSystem<Void> system, Metrics metrics, Tcp.ServerBinding mqtt, Tcp.ServerBinding tls) {
+        this.system = system;
+        this.metrics = metrics;
+        this.mqttBinding = mqtt;
+        this.tlsBinding = tls;
+    }
+
+    /** Loads the configuration the way {@link Main} does: system properties over the file over reference.conf. */
+    public static Config loadConfig() {
+        if (System.getProperty("config.file") != null || System.getProperty("config.resource") != null) {
+            return ConfigFactory.load();
+        }
+        return ConfigFactory.load("cluster-config/single-node");
+    }
+
+    public static Broker start(Config config) throws Exception {
+        Config full = withJournal(config);
+        Config b = full.getConfig("broker");
+        Config journal = b.getConfig("journal");
+        if (journal.getBoolean("create-schema")) {
+            JournalSchema.ensure(journal.getString("dialect"), full.getString("pekko-persistence-jdbc.shared-databases.broker.db.url"),
+                    journal.getString("user"), journal.getString("password"));
+        }
+
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "meshmq", full);
+        try {
+            Cluster cluster = Cluster.get(system);
+            if (full.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+                cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            }
+
+            Metrics metrics = new Metrics();
+            SessionSettings sessionSettings = SessionSettings.from(b.getConfig("session"));
+            ActorRef<RetainedMessageStore.Command> retainedStore = Adapter.spawn(Adapter.toClassic(system),
+                    RetainedMessageStore.create("retained-messages", sessionSettings.journalPluginId(),
+                            sessionSettings.snapshotPluginId()), "retained-messages");
+            RetainedMessages retained = RetainedMessageStore.client(system, retainedStore);
+            Deliverer deliverer = SessionEntity.deliverer(system);
+            Router router = new Router(new LocalSubscriptionRegistry(), deliverer, retained);
+            SessionEntity.initSharding(system, router, sessionSettings, metrics);
+
+            wakePersistentSessions(system, b.getInt("session.wake-parallelism"));
+
+            BrokerServices services = new BrokerServices(router, (clientId, cmd) -> SessionEntity.tell(system, clientId, cmd),
+                    metrics, ConnectionSettings.from(b.getConfig("connection")), Authenticator.ALLOW_ALL);
+            Tcp.ServerBinding mqtt = MqttListener.bind(system, services, b.getString("mqtt.host"), b.getInt("mqtt.port"),
+                    Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            Tcp.ServerBinding tls = null;
+            if (b.getBoolean("tls.enabled")) {
+                tls = MqttListener.bind(system, services, b.getString("tls.host"), b.getInt("tls.port"),
+                        Optional.of(tls(b.getConfig("tls")))).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            Broker broker = new Broker(system, metrics, mqtt, tls);
+            broker.registerShutdown();
+            log.info("MeshMQ broker ready: MQTT on {}:{}{}, journal {}", b.getString("mqtt.host"), broker.mqttPort(),
+                    tls == null ? "" : ", MQTT over TLS on " + b.getString("tls.host") + ":" + broker.tlsPort(),
+                    journal.getString("dialect"));
+            return broker;
+        } catch (Exception e) {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /** Fills the journal plugin's database settings from {@code broker.journal} (after overrides are applied). */
+    static Config withJournal(Config config) throws Exception {
+        Config j = config.getConfig("broker.journal");
+        String url = j.getString("url");
+        if (url.isEmpty()) {
+            Path dir = Path.of(config.getString("broker.data-dir")).toAbsolutePath();
+            Files.createDirectories(dir);
+            url = "jdbc:h2:file:" + dir.resolve("journal") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+        }
+        Map<String, Object> db = new HashMap<>();
+        String prefix = "pekko-persistence-jdbc.shared-databases.broker.db.";
+        db.put(prefix + "url", url);
+        db.put(prefix + "user", j.getString("user"));
+        db.put(prefix + "password", j.getString("password"));
+        db.put(prefix + "driver", j.getString("driver"));
+        db.put(prefix + "numThreads", j.getInt("max-connections"));
+        db.put(prefix + "maxConnections", j.getInt("max-connections"));
+        db.put(prefix + "minConnections", 1);
+        return ConfigFactory.parseMap(db).withFallback(config).resolve();
+    }
+
+    private static SSLContext tlsContextOf(Config t) throws Exception {
+        String trust = t.getString("trust-store");
+        Path trustPath = trust.isEmpty() ? null : Path.of(trust);
+        if (!t.getString("key-store").isEmpty()) {
+            return TlsContexts.fromPkcs12(Path.of(t.getString("key-store")), t.getString("key-store-password").toCharArray(),
+                    trustPath, t.getString("trust-store-password").toCharArray());
+        }
+        if (t.getString("certificate").isEmpty() || t.getString("private-key").isEmpty()) {
+            throw new IllegalArgumentException("broker.tls.enabled needs broker.tls.key-store or broker.tls.certificate and broker.tls.private-key");
+        }
+        return TlsContexts.fromPem(Path.of(t.getString("certificate")), Path.of(t.getString("private-key")), trustPath);
+    }
+
+    private static MqttListener.Tls tls(Config t) throws Exception {
+        return new MqttListener.Tls(tlsContextOf(t), t.getString("client-auth"), t.getStringList("protocols"));
+    }
+
+    /**
+     * Starts every persistent session found in the journal so that its subscriptions are routable again before
+     * the first client connects (messages for offline sessions are then queued, not lost).
+     */
+    private static void wakePersistentSessions(ActorSystem<Void> system, int parallelism) throws Exception {
+        JdbcReadJournal journal = PersistenceQuery.get(Adapter.toClassic(system))
+                .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+        String prefix = SessionEntity.KEY.name() + "|";
+        long count = journal.currentPersistenceIds()
+                .filter(id -> id.startsWith(prefix))
+                .mapAsyncUnordered(parallelism, id -> sessionRef(system, id.substring(prefix.length()))
+                        .<Done>ask(SessionEntity.Wake::new, Duration.ofSeconds(30)))
+                .runWith(Sink.fold(0L, (n, d) -> n + 1), system)
+                .toCompletableFuture().get(10, TimeUnit.MINUTES);
+        if (count > 0) log.info("recovered {} persistent sessions", count);
+    }
+
+    private static org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<SessionEntity.Command> sessionRef(
+            ActorSystem<?> system, String clientId) {
+        return org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system)
+                .entityRefFor(SessionEntity.KEY, clientId);
+    }
+
+    private void registerShutdown() {
+        CoordinatedShutdown cs = CoordinatedShutdown.get(Adapter.toClassic(system));
+        cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-mqtt", () -> {
+            var unbind = mqttBinding.unbind();
+            if (tlsBinding != null) unbind = unbind.thenCompose(d -> tlsBinding.unbind());
+            return unbind.thenApply(x -> Done.getInstance());
+        });
+    }
+
+    public int mqttPort() { return mqttBinding.localAddress().getPort(); }
+
+    public int tlsPort() { return tlsBinding == null ? -1 : tlsBinding.localAddress().getPort(); }
+
+    public Metrics metrics() { return metrics; }
+
+    public ActorSystem<Void> system() { return system; }
+
+    @Override
+    public void close() {
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("broker did not stop in time", e);
+        }
+    }
+}

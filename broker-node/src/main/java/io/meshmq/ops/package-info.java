@@ -1,0 +1,5 @@
+/**
+ * Running the broker: start-up wiring ({@link io.meshmq.ops.Broker}), the entry point, configuration, journal schema,
+ * metrics hooks and graceful shutdown.
+ */
+package io.meshmq.ops;

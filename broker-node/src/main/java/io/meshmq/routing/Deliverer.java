@@ -1,0 +1,16 @@
+package io.meshmq.routing;
+
+import org.apache.pekko.actor.typed.ActorRef;
+
+import java.util.List;
+
+/** Hands messages to a client's session, wherever it lives. Implemented by the session layer over sharding. */
+public interface Deliverer {
+
+    /**
+     * @param sharedFilter the shared subscription the messages are delivered through, or null for plain ones
+     * @param replyTo      null when nobody waits (QoS 0); otherwise receives one {@link DeliveryAck}
+     */
+    void deliver(String clientId, String sharedFilter, List<ApplicationMessage> messages,
+                 ActorRef<DeliveryAck> replyTo, long correlationId);
+}

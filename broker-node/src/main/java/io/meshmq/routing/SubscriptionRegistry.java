@@ -1,0 +1,31 @@
+package io.meshmq.routing;
+
+import org.apache.pekko.Done;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Which client ids subscribe to which topic filters, as seen by the router of every node. Sessions write it; every
+ * PUBLISH reads it. The single-node implementation is an in-memory index; the cluster one replicates it.
+ */
+public interface SubscriptionRegistry {
+
+    /** Adds {@code clientId}'s subscription; completes when a PUBLISH routed afterwards will see it. */
+    CompletionStage<Done> add(String clientId, String filter);
+
+    CompletionStage<Done> remove(String clientId, String filter);
+
+    /** Visits every subscriber of {@code topic}: each client id once per plain match, and one member per shared group. */
+    void match(String topic, MatchSink sink);
+
+    /** Number of subscriptions, for metrics. */
+    int size();
+
+    interface MatchSink {
+        /** A plain subscriber; may be called more than once for one client id with overlapping filters. */
+        void subscriber(String clientId);
+
+        /** The chosen member of a shared subscription group for this message (MQTT 4.8.2). */
+        void sharedSubscriber(String clientId, String sharedFilter);
+    }
+}

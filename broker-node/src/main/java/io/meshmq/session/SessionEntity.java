@@ -1,0 +1,590 @@
+package io.meshmq.session;
+
+import io.meshmq.codec.MqttPacket;
+import io.meshmq.codec.QoS;
+import io.meshmq.codec.ReasonCode;
+import io.meshmq.connection.ConnectionCommand;
+import io.meshmq.ops.CborSerializable;
+import io.meshmq.ops.Metrics;
+import io.meshmq.routing.ApplicationMessage;
+import io.meshmq.routing.DeliveryAck;
+import io.meshmq.routing.Deliverer;
+import io.meshmq.routing.Router;
+import io.meshmq.topic.Topics;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A client's session (MQTT 4.1) as a sharded, event-sourced entity keyed by client id. It owns the session state
+ * ({@link SessionState}), decides what each command does to it, journals the resulting events when the session is
+ * persistent, and tells the client's connection what to send. Clean sessions (Session Expiry Interval 0) run the
+ * same logic without the journal.
+ *
+ * <p>Durability promise: a QoS 1/2 message enters a persistent session's queue only through a journaled
+ * {@link SessionEvent.Enqueued}, and the publisher hears {@link DeliveryAck} (and so gets PUBACK/PUBREC) only after
+ * it. Acknowledgements from the subscriber are journaled lazily: losing one causes a redelivery with DUP.
+ */
+public final class SessionEntity {
+    private SessionEntity() {}
+
+    public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "Session");
+
+    public static PersistenceId persistenceId(String clientId) {
+        return PersistenceId.of(KEY.name(), clientId);
+    }
+
+    /** The {@link Deliverer} that reaches sessions through sharding (usable once {@link #initSharding} ran). */
+    public static Deliverer deliverer(ActorSystem<?> system) {
+        ClusterSharding sharding = ClusterSharding.get(system);
+        return (clientId, sharedFilter, messages, replyTo, correlationId) ->
+                sharding.entityRefFor(KEY, clientId).tell(new Deliver(sharedFilter, messages, replyTo, correlationId));
+    }
+
+    /** Registers the entity type with sharding on this node. */
+    public static void initSharding(ActorSystem<?> system, Router router, SessionSettings settings, Metrics metrics) {
+        ClusterSharding.get(system).init(Entity.of(KEY, ctx ->
+                        create(ctx.getEntityId(), ctx.getShard(), router, settings, metrics))
+                .withStopMessage(new Stop()));
+    }
+
+    /** Sends a command to the session of {@code clientId}. */
+    public static void tell(ActorSystem<?> system, String clientId, Command command) {
+        ClusterSharding.get(system).entityRefFor(KEY, clientId).tell(command);
+    }
+
+    public static Behavior<Command> create(String clientId, ActorRef<ClusterSharding.ShardCommand> shard,
+                                           Router router, SessionSettings settings, Metrics metrics) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new SessionBehavior(clientId, ctx, timers, shard, router, settings, metrics)));
+    }
+
+    // ---- protocol ------------------------------------------------------------------------------------------
+
+    public sealed interface Command extends CborSerializable {}
+
+    /**
+     * A connection with this client id finished its CONNECT (MQTT 3.1.4). {@code connectionId} tells this
+     * connection's later commands from those of one it took over.
+     */
+    public record Attach(long connectionId, ActorRef<ConnectionCommand> connection, boolean cleanStart,
+                         long expiryInterval, int receiveMaximum) implements Command {}
+
+    /**
+     * The connection ended. {@code will} is null when it must not be published (normal DISCONNECT, MQTT-3.1.2-10);
+     * {@code expiryInterval} is the value in force at the end (DISCONNECT may change it, MQTT 3.14.2.2.2).
+     */
+    public record Detach(long connectionId, ApplicationMessage will, long willDelayInterval, long expiryInterval)
+            implements Command {}
+
+    public record SubscribeRequest(long connectionId, int packetId, List<MqttPacket.Subscription> subscriptions,
+                                   int subscriptionId) implements Command {}
+
+    public record UnsubscribeRequest(long connectionId, int packetId, List<String> filters) implements Command {}
+
+    /** Messages routed to this session; see {@link Deliverer}. */
+    public record Deliver(String sharedFilter, List<ApplicationMessage> messages, ActorRef<DeliveryAck> replyTo,
+                          long correlationId) implements Command {}
+
+    public record PubAckReceived(long connectionId, int packetId) implements Command {}
+
+    /** {@code failed}: an MQTT 5 PUBREC with a reason code of 0x80 or more ends the flow (MQTT 4.3.3). */
+    public record PubRecReceived(long connectionId, int packetId, boolean failed) implements Command {}
+
+    public record PubCompReceived(long connectionId, int packetId) implements Command {}
+
+    /** The connection got a QoS 2 PUBLISH with a new packet id and routed it: remember the id until PUBREL. */
+    public record StoreInbound(long connectionId, int packetId) implements Command {}
+
+    public record ReleaseInbound(long connectionId, int packetId) implements Command {}
+
+    /** Start (recover) the entity so that its subscriptions are routable again, e.g. after a restart. */
+    public record Wake(ActorRef<Done> replyTo) implements Command {}
+
+    /** Stop message for sharding hand-off and shutdown: flush what is pending first. */
+    public record Stop() implements Command {}
+
+    private record FlushAcks() implements Command {}
+
+    private record WillDue(ApplicationMessage will) implements Command {}
+
+    private record ExpiryDue() implements Command {}
+
+    private record SubscriptionsRegistered(long connectionId, int packetId, List<ReasonCode> codes,
+                                           List<RetainedRequest> retained) implements Command {}
+
+    private record RetainedRequest(String filter, SubscriptionOptions options) implements CborSerializable {}
+
+    private record RetainedFound(SubscriptionOptions options, List<ApplicationMessage> messages) implements Command {}
+
+    // ---- behavior ------------------------------------------------------------------------------------------
+
+    static final class SessionBehavior extends EventSourcedBehavior<Command, SessionEvent, SessionState> {
+        private static final Object WILL_TIMER = "will";
+        private static final Object EXPIRY_TIMER = "expiry";
+        private static final Object FLUSH_TIMER = "flush";
+
+        private final String clientId;
+        private final ActorContext<Command> ctx;
+        private final TimerScheduler<Command> timers;
+        private final ActorRef<ClusterSharding.ShardCommand> shard;
+        private final Router router;
+        private final SessionSettings settings;
+        private final Metrics metrics;
+
+        // Transient: about the current connection, never journaled.
+        private ActorRef<ConnectionCommand> connection;
+        private long connectionId = -1;
+        private int window = 1;
+        /** Highest queue position sent on the current connection; those at or below it are resent with DUP. */
+        private long sentThrough;
+        /** Highest position that may have been sent on an earlier connection (DUP on resend). */
+        private long maybeSentThrough;
+        private final List<Long> completedNotJournaled = new ArrayList<>();
+        private final List<Long> receivedNotJournaled = new ArrayList<>();
+
+        SessionBehavior(String clientId, ActorContext<Command> ctx, TimerScheduler<Command> timers,
+                        ActorRef<ClusterSharding.ShardCommand> shard, Router router,
+                        SessionSettings settings, Metrics metrics) {
+            super(persistenceId(clientId));
+            this.clientId = clientId;
+            this.ctx = ctx;
+            this.timers = timers;
+            this.shard = shard;
+            this.router = router;
+            this.settings = settings;
+            this.metrics = metrics;
+        }
+
+        @Override public SessionState emptyState() { return SessionState.empty(); }
+
+        @Override public String journalPluginId() { return settings.journalPluginId(); }
+
+        @Override public String snapshotPluginId() { return settings.snapshotPluginId(); }
+
+        @Override public RetentionCriteria retentionCriteria() {
+            return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2).withDeleteEventsOnSnapshot();
+        }
+
+        @Override public SnapshotAdapter<SessionState> snapshotAdapter() {
+            return new SnapshotAdapter<>() {
+                @Override public Object toJournal(SessionState state) { return state.toSnapshot(); }
+
+                @Override public SessionState fromJournal(Object from) {
+                    return SessionState.fromSnapshot((SessionState.Snapshot) from);
+                }
+            };
+        }
+
+        @Override public EventHandler<SessionState, SessionEvent> eventHandler() {
+            return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> {
+                state.apply(event);
+                return state;
+            });
+        }
+
+        @Override public SignalHandler<SessionState> signalHandler() {
+            return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::onRecovered).build();
+        }
+
+        private void onRecovered(SessionState state) {
+            if (state.isPersistent()) {
+                maybeSentThrough = state.firstSeq() + Math.min(settings.maxInflight(), 65535) - 1;
+                for (String filter : state.subscriptions().keySet()) router.registry().add(clientId, filter);
+                // a session whose client was attached when the broker stopped starts its expiry clock now
+                long detachedAt = state.detachedAtMillis() > 0 ? state.detachedAtMillis() : System.currentTimeMillis();
+                scheduleExpiry(state, detachedAt);
+                metrics.sessionRecovered();
+            }
+        }
+
+        @Override public CommandHandler<Command, SessionEvent, SessionState> commandHandler() {
+            return newCommandHandlerBuilder().forAnyState()
+                    .onCommand(Deliver.class, this::onDeliver)
+                    .onCommand(PubAckReceived.class, this::onPubAck)
+                    .onCommand(PubRecReceived.class, this::onPubRec)
+                    .onCommand(PubCompReceived.class, this::onPubComp)
+                    .onCommand(Attach.class, this::onAttach)
+                    .onCommand(Detach.class, this::onDetach)
+                    .onCommand(SubscribeRequest.class, this::onSubscribe)
+                    .onCommand(SubscriptionsRegistered.class, this::onSubscriptionsRegistered)
+                    .onCommand(RetainedFound.class, this::onRetainedFound)
+                    .onCommand(UnsubscribeRequest.class, this::onUnsubscribe)
+                    .onCommand(StoreInbound.class, this::onStoreInbound)
+                    .onCommand(ReleaseInbound.class, this::onReleaseInbound)
+                    .onCommand(FlushAcks.class, (s, c) -> flushAcks(s))
+                    .onCommand(WillDue.class, (s, c) -> { router.publish(c.will()); return Effect().none(); })
+                    .onCommand(ExpiryDue.class, this::onExpiryDue)
+                    .onCommand(Wake.class, (s, c) -> Effect().none().thenRun(st -> c.replyTo().tell(Done.getInstance())))
+                    .onCommand(Stop.class, this::onStop)
+                    .build();
+        }
+
+        // ---- effects: journal for persistent sessions, memory only for clean ones --------------------------
+
+        /** Applies {@code events}; journals them (with pending acknowledgements) if the session is persistent. */
+        private Effect<SessionEvent, SessionState> record(SessionState state, boolean journal, List<SessionEvent> events,
+                                                          java.util.function.Consumer<SessionState> then) {
+            if (!journal) {
+                for (SessionEvent e : events) state.apply(e);
+                then.accept(state);
+                return Effect().none();
+            }
+            List<SessionEvent> all = new ArrayList<>(events.size() + 2);
+            takePendingAcks(all);
+            all.addAll(events);
+            return Effect().persist(all).thenRun(then::accept);
+        }
+
+        private void takePendingAcks(List<SessionEvent> into) {
+            if (!receivedNotJournaled.isEmpty()) {
+                into.add(new SessionEvent.Received(List.copyOf(receivedNotJournaled)));
+                receivedNotJournaled.clear();
+            }
+            if (!completedNotJournaled.isEmpty()) {
+                into.add(new SessionEvent.Completed(List.copyOf(completedNotJournaled)));
+                completedNotJournaled.clear();
+            }
+        }
+
+        private Effect<SessionEvent, SessionState> flushAcks(SessionState state) {
+            if (completedNotJournaled.isEmpty() && receivedNotJournaled.isEmpty()) return Effect().none();
+            List<SessionEvent> all = new ArrayList<>(2);
+            takePendingAcks(all);
+            if (!state.isPersistent()) return Effect().none();
+            return Effect().persist(all);
+        }
+
+        // ---- delivery --------------------------------------------------------------------------------------
+
+        private Effect<SessionEvent, SessionState> onDeliver(SessionState state, Deliver d) {
+            long now = System.currentTimeMillis();
+            List<Outbound> enqueue = null;
+            long seq = state.nextSeq();
+            for (ApplicationMessage m : d.messages()) {
+                if (m.isExpired(now)) { metrics.dropped("expired"); continue; }
+                SessionState.Delivery how = d.sharedFilter() == null
+                        ? state.deliveryFor(m, clientId) : state.sharedDeliveryFor(m, d.sharedFilter());
+                if (how == null) continue;
+                if (how.qos() == QoS.AT_MOST_ONCE) {
+                    if (connection != null) {
+                        connection.tell(new ToConnection.SendPublish(m, QoS.AT_MOST_ONCE, how.retain(), false, 0,
+                                how.subscriptionIds()));
+                    } else {
+                        metrics.dropped("qos0-offline");
+                    }
+                    continue;
+                }
+                if (state.queueSize() + (enqueue == null ? 0 : enqueue.size()) >= settings.maxQueuedMessages()) {
+                    metrics.dropped("queue-full");
+                    continue;
+                }
+                if (enqueue == null) enqueue = new ArrayList<>(d.messages().size());
+                enqueue.add(new Outbound(seq++, m, how.qos(), how.retain(), how.subscriptionIds(), Outbound.Phase.PUBLISH));
+            }
+            if (enqueue == null) {
+                if (d.replyTo() != null) d.replyTo().tell(new DeliveryAck(d.correlationId(), true));
+                return Effect().none();
+            }
+            return record(state, state.isPersistent(), List.of(new SessionEvent.Enqueued(enqueue)), st -> {
+                if (d.replyTo() != null) d.replyTo().tell(new DeliveryAck(d.correlationId(), true));
+                pump(st);
+            });
+        }
+
+        /** Sends whatever the receive window allows that was not sent on this connection yet (MQTT 4.9). */
+        private void pump(SessionState state) {
+            if (connection == null) return;
+            long now = System.currentTimeMillis();
+            List<Long> expired = null;
+            for (Outbound o : state.inFlightWindow(window)) {
+                if (o.seq() <= sentThrough) continue;
+                sentThrough = o.seq();
+                if (o.phase() == Outbound.Phase.PUBREL) {
+                    connection.tell(new ToConnection.SendPubRel(o.packetId()));
+                    continue;
+                }
+                boolean dup = o.seq() <= maybeSentThrough;
+                if (!dup && o.message().isExpired(now)) {
+                    // MQTT-3.3.2-5: an expired message is not delivered; it leaves the queue
+                    if (expired == null) expired = new ArrayList<>();
+                    expired.add(o.seq());
+                    continue;
+                }
+                connection.tell(new ToConnection.SendPublish(o.message(), o.qos(), o.retain(), dup, o.packetId(),
+                        o.subscriptionIds()));
+            }
+            if (expired != null) {
+                metrics.dropped("expired");
+                completeLocally(state, expired);
+                pump(state);
+            }
+        }
+
+        private void completeLocally(SessionState state, List<Long> seqs) {
+            state.apply(new SessionEvent.Completed(seqs));
+            if (state.isPersistent()) {
+                completedNotJournaled.addAll(seqs);
+                scheduleFlush();
+            }
+        }
+
+        private void scheduleFlush() {
+            if (completedNotJournaled.size() + receivedNotJournaled.size() >= settings.ackJournalBatch()) {
+                ctx.getSelf().tell(new FlushAcks());
+            } else if (!timers.isTimerActive(FLUSH_TIMER)) {
+                timers.startSingleTimer(FLUSH_TIMER, new FlushAcks(), settings.ackJournalInterval());
+            }
+        }
+
+        private Effect<SessionEvent, SessionState> onPubAck(SessionState state, PubAckReceived c) {
+            if (c.connectionId() != connectionId) return Effect().none();
+            long seq = state.seqOfPacketId(c.packetId());
+            Outbound o = seq < 0 ? null : state.outbound(seq);
+            if (o != null && o.qos() == QoS.AT_LEAST_ONCE && seq <= sentThrough) {
+                completeLocally(state, List.of(seq));
+                pump(state);
+            }
+            return Effect().none();
+        }
+
+        private Effect<SessionEvent, SessionState> onPubRec(SessionState state, PubRecReceived c) {
+            if (c.connectionId() != connectionId) return Effect().none();
+            long seq = state.seqOfPacketId(c.packetId());
+            Outbound o = seq < 0 ? null : state.outbound(seq);
+            if (o == null || o.qos() != QoS.EXACTLY_ONCE || seq > sentThrough) return Effect().none();
+            if (c.failed()) {
+                completeLocally(state, List.of(seq));
+                pump(state);
+                return Effect().none();
+            }
+            if (o.phase() == Outbound.Phase.PUBLISH) {
+                state.apply(new SessionEvent.Received(List.of(seq)));
+                if (state.isPersistent()) {
+                    receivedNotJournaled.add(seq);
+                    scheduleFlush();
+                }
+            }
+            // MQTT-4.3.3-? : PUBREL answers every PUBREC, also a repeated one
+            connection.tell(new ToConnection.SendPubRel(c.packetId()));
+            return Effect().none();
+        }
+
+        private Effect<SessionEvent, SessionState> onPubComp(SessionState state, PubCompReceived c) {
+            if (c.connectionId() != connectionId) return Effect().none();
+            long seq = state.seqOfPacketId(c.packetId());
+            Outbound o = seq < 0 ? null : state.outbound(seq);
+            if (o != null && o.phase() == Outbound.Phase.PUBREL) {
+                completeLocally(state, List.of(seq));
+                pump(state);
+            }
+            return Effect().none();
+        }
+
+        // ---- connection lifecycle --------------------------------------------------------------------------
+
+        private Effect<SessionEvent, SessionState> onAttach(SessionState state, Attach a) {
+            if (connection != null && a.connectionId() != connectionId) {
+                connection.tell(new ToConnection.TakenOver());
+            }
+            boolean wasPersistent = state.isPersistent();
+            boolean sessionPresent = !a.cleanStart() && (wasPersistent || state.hasState());
+            if (a.cleanStart()) {
+                for (String filter : state.subscriptions().keySet()) router.registry().remove(clientId, filter);
+            }
+            timers.cancel(WILL_TIMER);   // MQTT-3.1.3-9: the session resumed before the will delay passed
+            timers.cancel(EXPIRY_TIMER);
+            maybeSentThrough = Math.max(maybeSentThrough, sentThrough);
+            connection = a.connection();
+            connectionId = a.connectionId();
+            window = Math.max(1, Math.min(Math.min(a.receiveMaximum(), settings.maxInflight()), 65535));
+            sentThrough = state.firstSeq() - 1;
+            boolean journal = wasPersistent || a.expiryInterval() > 0;
+            return record(state, journal, List.of(new SessionEvent.Attached(a.expiryInterval(), a.cleanStart())), st -> {
+                sentThrough = st.firstSeq() - 1;
+                a.connection().tell(new ToConnection.SessionAttached(sessionPresent, List.copyOf(st.inboundQos2())));
+                pump(st);
+            });
+        }
+
+        private Effect<SessionEvent, SessionState> onDetach(SessionState state, Detach d) {
+            if (d.connectionId() != connectionId) {
+                // a connection that was taken over: the session lives on, so only an undelayed will goes out
+                if (d.will() != null && d.willDelayInterval() == 0) router.publish(d.will());
+                return Effect().none();
+            }
+            connection = null;
+            connectionId = -1;
+            maybeSentThrough = Math.max(maybeSentThrough, sentThrough);
+            long now = System.currentTimeMillis();
+            if (d.expiryInterval() == 0) {
+                if (d.will() != null) router.publish(d.will());
+                return endSession(state);
+            }
+            if (d.will() != null) {
+                long delay = Math.min(d.willDelayInterval(), d.expiryInterval());
+                if (delay <= 0) router.publish(d.will());
+                else timers.startSingleTimer(WILL_TIMER, new WillDue(d.will()), Duration.ofSeconds(delay));
+            }
+            return record(state, true, List.of(new SessionEvent.Detached(now, d.expiryInterval())),
+                    st -> scheduleExpiry(st, now));
+        }
+
+        private void scheduleExpiry(SessionState state, long detachedAt) {
+            if (connection != null || state.expiryInterval() >= SessionState.NEVER_EXPIRES) return;
+            long dueIn = detachedAt + state.expiryInterval() * 1000L - System.currentTimeMillis();
+            timers.startSingleTimer(EXPIRY_TIMER, new ExpiryDue(), Duration.ofMillis(Math.max(0, dueIn)));
+        }
+
+        private Effect<SessionEvent, SessionState> onExpiryDue(SessionState state, ExpiryDue e) {
+            if (connection != null) return Effect().none();
+            if (timers.isTimerActive(WILL_TIMER)) {
+                // MQTT 3.1.3.2.2: the will goes out when the session ends, if its delay has not passed yet
+                timers.cancel(WILL_TIMER);
+            }
+            metrics.sessionExpired();
+            return endSession(state);
+        }
+
+        /** The session is over: forget its subscriptions everywhere and let the entity go. */
+        private Effect<SessionEvent, SessionState> endSession(SessionState state) {
+            for (String filter : state.subscriptions().keySet()) router.registry().remove(clientId, filter);
+            completedNotJournaled.clear();
+            receivedNotJournaled.clear();
+            boolean journal = state.isPersistent();
+            return record(state, journal, List.of(new SessionEvent.Ended()), st -> passivate());
+        }
+
+        private void passivate() {
+            shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+        }
+
+        private Effect<SessionEvent, SessionState> onStop(SessionState state, Stop s) {
+            if (!state.isPersistent() || (completedNotJournaled.isEmpty() && receivedNotJournaled.isEmpty())) {
+                return Effect().stop();
+            }
+            List<SessionEvent> all = new ArrayList<>(2);
+            takePendingAcks(all);
+            return Effect().persist(all).thenStop();
+        }
+
+        // ---- subscriptions ---------------------------------------------------------------------------------
+
+        private Effect<SessionEvent, SessionState> onSubscribe(SessionState state, SubscribeRequest r) {
+            List<SessionEvent> events = new ArrayList<>();
+            List<ReasonCode> codes = new ArrayList<>();
+            List<RetainedRequest> retained = new ArrayList<>();
+            List<CompletionStage<Done>> registrations = new ArrayList<>();
+            for (MqttPacket.Subscription s : r.subscriptions()) {
+                SubscriptionOptions options = new SubscriptionOptions(s.qos(), s.noLocal(), s.retainAsPublished(),
+                        s.retainHandling(), r.subscriptionId());
+                boolean existed = state.subscriptions().containsKey(s.filter());
+                events.add(new SessionEvent.Subscribed(s.filter(), options));
+                codes.add(ReasonCode.granted(s.qos()));
+                if (!existed) registrations.add(router.registry().add(clientId, s.filter()));
+                // MQTT-3.3.1-9..-11 and 3.8.3.1 Retain Handling; never for shared subscriptions (MQTT 4.8.2)
+                boolean sendRetained = !Topics.isShared(s.filter())
+                        && (s.retainHandling() == 0 || (s.retainHandling() == 1 && !existed));
+                if (sendRetained) retained.add(new RetainedRequest(s.filter(), options));
+            }
+            long connId = r.connectionId();
+            return record(state, state.isPersistent(), events, st -> {
+                CompletableFuture<?>[] all = registrations.stream().map(CompletionStage::toCompletableFuture)
+                        .toArray(CompletableFuture[]::new);
+                ctx.pipeToSelf(CompletableFuture.allOf(all), (ok, err) ->
+                        new SubscriptionsRegistered(connId, r.packetId(),
+                                err == null ? codes : codes.stream().map(c -> ReasonCode.UNSPECIFIED_ERROR).toList(),
+                                err == null ? retained : List.of()));
+            });
+        }
+
+        private Effect<SessionEvent, SessionState> onSubscriptionsRegistered(SessionState state, SubscriptionsRegistered r) {
+            if (connection != null && r.connectionId() == connectionId) {
+                connection.tell(new ToConnection.SendSubAck(r.packetId(), r.codes()));
+            }
+            for (RetainedRequest req : r.retained()) {
+                ctx.pipeToSelf(router.retained().match(req.filter()), (msgs, err) ->
+                        new RetainedFound(req.options(), err == null ? msgs : List.of()));
+            }
+            return Effect().none();
+        }
+
+        private Effect<SessionEvent, SessionState> onRetainedFound(SessionState state, RetainedFound f) {
+            if (f.messages().isEmpty()) return Effect().none();
+            List<Outbound> enqueue = new ArrayList<>();
+            long seq = state.nextSeq();
+            List<Integer> ids = f.options().subscriptionId() > 0 ? List.of(f.options().subscriptionId()) : List.of();
+            for (ApplicationMessage m : f.messages()) {
+                QoS qos = QoS.min(m.qos(), f.options().qos());
+                if (qos == QoS.AT_MOST_ONCE) {
+                    if (connection != null) connection.tell(new ToConnection.SendPublish(m, qos, true, false, 0, ids));
+                } else if (state.queueSize() + enqueue.size() < settings.maxQueuedMessages()) {
+                    enqueue.add(new Outbound(seq++, m, qos, true, ids, Outbound.Phase.PUBLISH));
+                }
+            }
+            if (enqueue.isEmpty()) return Effect().none();
+            return record(state, state.isPersistent(), List.of(new SessionEvent.Enqueued(enqueue)), this::pump);
+        }
+
+        private Effect<SessionEvent, SessionState> onUnsubscribe(SessionState state, UnsubscribeRequest r) {
+            List<SessionEvent> events = new ArrayList<>();
+            List<ReasonCode> codes = new ArrayList<>();
+            for (String filter : r.filters()) {
+                if (state.subscriptions().containsKey(filter)) {
+                    events.add(new SessionEvent.Unsubscribed(filter));
+                    router.registry().remove(clientId, filter);
+                    codes.add(ReasonCode.SUCCESS);
+                } else {
+                    codes.add(ReasonCode.NO_SUBSCRIPTION_EXISTED);
+                }
+            }
+            return record(state, state.isPersistent() && !events.isEmpty(), events, st -> {
+                if (connection != null && r.connectionId() == connectionId) {
+                    connection.tell(new ToConnection.SendUnsubAck(r.packetId(), codes));
+                }
+            });
+        }
+
+        // ---- inbound QoS 2 ---------------------------------------------------------------------------------
+
+        private Effect<SessionEvent, SessionState> onStoreInbound(SessionState state, StoreInbound s) {
+            if (s.connectionId() != connectionId) return Effect().none();
+            return record(state, state.isPersistent(), List.of(new SessionEvent.InboundStored(s.packetId())), st -> {
+                if (connection != null) connection.tell(new ToConnection.InboundStoredAck(s.packetId()));
+            });
+        }
+
+        private Effect<SessionEvent, SessionState> onReleaseInbound(SessionState state, ReleaseInbound r) {
+            if (r.connectionId() != connectionId) return Effect().none();
+            if (!state.isInboundStored(r.packetId())) {
+                connection.tell(new ToConnection.InboundReleasedAck(r.packetId()));
+                return Effect().none();
+            }
+            return record(state, state.isPersistent(), List.of(new SessionEvent.InboundReleased(r.packetId())), st -> {
+                if (connection != null) connection.tell(new ToConnection.InboundReleasedAck(r.packetId()));
+            });
+        }
+    }
+}
