@@ -16,6 +16,20 @@ public sealed interface MqttPacket {
     record Connect(ProtocolVersion version, String clientId, boolean cleanStart, int keepAlive,
                    String username, byte[] password, Will will, Properties properties) implements MqttPacket {
         public int type() { return 1; }
+
+        // The password is a byte array: the record's default equals would compare it by identity.
+        @Override public boolean equals(Object o) {
+            return o instanceof Connect c && version == c.version && clientId.equals(c.clientId)
+                    && cleanStart == c.cleanStart && keepAlive == c.keepAlive
+                    && java.util.Objects.equals(username, c.username) && Arrays.equals(password, c.password)
+                    && java.util.Objects.equals(will, c.will) && properties.equals(c.properties);
+        }
+        @Override public int hashCode() { return clientId.hashCode() * 31 + keepAlive; }
+        @Override public String toString() {
+            return "Connect[" + version + ", clientId=" + clientId + ", cleanStart=" + cleanStart + ", keepAlive="
+                    + keepAlive + ", username=" + username + ", password=" + (password == null ? "null" : password.length + " bytes")
+                    + ", will=" + will + ", " + properties + "]";
+        }
     }
 
     /** The will of a CONNECT: published when the connection is lost without a DISCONNECT. */
