@@ -183,25 +183,34 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             else protocolError(ReasonCode.PROTOCOL_ERROR, "first packet must be CONNECT"); // MQTT-3.1.0-1
             return;
         }
-        switch (p) {
-            case Connect c -> protocolError(ReasonCode.PROTOCOL_ERROR, "second CONNECT");  // MQTT-3.1.0-2
-            case Publish pub -> {
-                List<ApplicationMessage> batch = new ArrayList<>(1);
-                List<Response> responses = new ArrayList<>(1);
-                acceptPublish(pub, batch, responses);
-                routeBatch(batch, responses);
-            }
-            case MqttPacket.PubAck a -> tellSession(new SessionEntity.PubAckReceived(connectionId, a.packetId()));
-            case MqttPacket.PubRec rec -> tellSession(new SessionEntity.PubRecReceived(connectionId, rec.packetId(),
-                    rec.reasonCode().isError()));
-            case MqttPacket.PubComp comp -> tellSession(new SessionEntity.PubCompReceived(connectionId, comp.packetId()));
-            case MqttPacket.PubRel rel -> onPubRel(rel);
-            case MqttPacket.Subscribe s -> onSubscribe(s);
-            case MqttPacket.Unsubscribe u -> tellSession(new SessionEntity.UnsubscribeRequest(connectionId, u.packetId(), u.filters()));
-            case MqttPacket.PingReq ping -> send(MqttPacket.PingResp.INSTANCE);               // MQTT-3.12.4-1
-            case MqttPacket.Disconnect d -> onDisconnect(d);
-            case MqttPacket.Auth a -> protocolError(ReasonCode.PROTOCOL_ERROR, "AUTH without an authentication method");
-            default -> protocolError(ReasonCode.PROTOCOL_ERROR, "unexpected " + p.getClass().getSimpleName());
+        if (p instanceof Connect) {
+            protocolError(ReasonCode.PROTOCOL_ERROR, "second CONNECT");                 // MQTT-3.1.0-2
+        } else if (p instanceof Publish pub) {
+            List<ApplicationMessage> batch = new ArrayList<>(1);
+            List<Response> responses = new ArrayList<>(1);
+            acceptPublish(pub, batch, responses);
+            routeBatch(batch, responses);
+        } else if (p instanceof MqttPacket.PubAck a) {
+            tellSession(new SessionEntity.PubAckReceived(connectionId, a.packetId()));
+        } else if (p instanceof MqttPacket.PubRec rec) {
+            tellSession(new SessionEntity.PubRecReceived(connectionId, rec.packetId(), rec.reasonCode().isError()));
+        } else if (p instanceof MqttPacket.PubComp comp) {
+            tellSession(new SessionEntity.PubCompReceived(connectionId, comp.packetId()));
+        } else if (p instanceof MqttPacket.PubRel rel) {
+            onPubRel(rel);
+        } else if (p instanceof MqttPacket.Subscribe s) {
+            onSubscribe(s);
+        } else if (p instanceof MqttPacket.Unsubscribe u) {
+            tellSession(new SessionEntity.UnsubscribeRequest(connectionId, u.packetId(), u.filters()));
+        } else if (p instanceof MqttPacket.PingReq) {
+            send(MqttPacket.PingResp.INSTANCE);                                         // MQTT-3.12.4-1
+        } else if (p instanceof MqttPacket.Disconnect d) {
+            onDisconnect(d);
+        } else if (p instanceof MqttPacket.Auth) {
+            protocolError(ReasonCode.PROTOCOL_ERROR, "AUTH without an authentication method");
+        } else {
+            // CONNACK, SUBACK, UNSUBACK, PINGRESP go from server to client only
+            protocolError(ReasonCode.PROTOCOL_ERROR, "unexpected " + p.getClass().getSimpleName());
         }
     }
 
@@ -581,16 +590,24 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         phase = Phase.CLOSED;
         timers.cancelAll();
         overflow.clear();
-        out.complete();
+        completeOutput();
     }
 
     private void onStopped() {
         if (phase != Phase.CLOSED) {
             detach();
             phase = Phase.CLOSED;
-            out.complete();
+            completeOutput();
         }
         broker.metrics().connectionClosed();
+    }
+
+    private void completeOutput() {
+        try {
+            out.complete();
+        } catch (IllegalStateException alreadyClosed) {
+            // the socket side ended first and took the queue with it
+        }
     }
 
     private void tellSession(SessionEntity.Command command) {

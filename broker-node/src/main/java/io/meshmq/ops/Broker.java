@@ -18,6 +18,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -84,9 +85,9 @@ public final class Broker implements AutoCloseable {
 
             Metrics metrics = new Metrics();
             SessionSettings sessionSettings = SessionSettings.from(b.getConfig("session"));
-            ActorRef<RetainedMessageStore.Command> retainedStore = Adapter.spawn(Adapter.toClassic(system),
+            ActorRef<RetainedMessageStore.Command> retainedStore = system.systemActorOf(
                     RetainedMessageStore.create("retained-messages", sessionSettings.journalPluginId(),
-                            sessionSettings.snapshotPluginId()), "retained-messages");
+                            sessionSettings.snapshotPluginId()), "retained-messages", Props.empty());
             RetainedMessages retained = RetainedMessageStore.client(system, retainedStore);
             Deliverer deliverer = SessionEntity.deliverer(system);
             Router router = new Router(new LocalSubscriptionRegistry(), deliverer, retained);

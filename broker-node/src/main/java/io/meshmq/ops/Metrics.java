@@ -33,7 +33,7 @@ public final class Metrics {
     public long connectionsCurrent() { return connectionsOpened.sum() - connectionsClosed.sum(); }
     public long messagesIn() { return messagesIn.sum(); }
     public long messagesOut() { return messagesOut.sum(); }
-    public long dropped(String reason) { LongAdder a = dropped.get(reason); return a == null ? 0 : a.sum(); }
+    public long droppedCount(String reason) { LongAdder a = dropped.get(reason); return a == null ? 0 : a.sum(); }
 
     /** A point-in-time view, for logs, $SYS and tests. */
     public Map<String, Long> snapshot() {

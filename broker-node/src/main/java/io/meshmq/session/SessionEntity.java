@@ -168,7 +168,7 @@ public final class SessionEntity {
         SessionBehavior(String clientId, ActorContext<Command> ctx, TimerScheduler<Command> timers,
                         ActorRef<ClusterSharding.ShardCommand> shard, Router router,
                         SessionSettings settings, Metrics metrics) {
-            super(persistenceId(clientId));
+            super(SessionEntity.persistenceId(clientId));
             this.clientId = clientId;
             this.ctx = ctx;
             this.timers = timers;

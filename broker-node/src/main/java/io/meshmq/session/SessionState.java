@@ -40,42 +40,41 @@ public final class SessionState {
     public static SessionState empty() { return new SessionState(); }
 
     public void apply(SessionEvent event) {
-        switch (event) {
-            case SessionEvent.Attached a -> {
-                if (a.clearFirst()) clear();
-                expiryInterval = a.expiryInterval();
-                detachedAtMillis = 0;
-            }
-            case SessionEvent.Subscribed s -> subscriptions.put(s.filter(), s.options());
-            case SessionEvent.Unsubscribed u -> subscriptions.remove(u.filter());
-            case SessionEvent.Enqueued e -> {
-                for (Outbound o : e.messages()) {
-                    if (o.seq() >= nextSeq) {
-                        queue.put(o.seq(), o);
-                        queuedBytes += o.message().weight();
-                        nextSeq = o.seq() + 1;
-                    }
+        if (event instanceof SessionEvent.Attached a) {
+            if (a.clearFirst()) clear();
+            expiryInterval = a.expiryInterval();
+            detachedAtMillis = 0;
+        } else if (event instanceof SessionEvent.Subscribed s) {
+            subscriptions.put(s.filter(), s.options());
+        } else if (event instanceof SessionEvent.Unsubscribed u) {
+            subscriptions.remove(u.filter());
+        } else if (event instanceof SessionEvent.Enqueued e) {
+            for (Outbound o : e.messages()) {
+                if (o.seq() >= nextSeq) {
+                    queue.put(o.seq(), o);
+                    queuedBytes += o.message().weight();
+                    nextSeq = o.seq() + 1;
                 }
             }
-            case SessionEvent.Completed c -> {
-                for (Long seq : c.seqs()) {
-                    Outbound o = queue.remove(seq);
-                    if (o != null) queuedBytes -= o.message().weight();
-                }
+        } else if (event instanceof SessionEvent.Completed c) {
+            for (Long seq : c.seqs()) {
+                Outbound o = queue.remove(seq);
+                if (o != null) queuedBytes -= o.message().weight();
             }
-            case SessionEvent.Received r -> {
-                for (Long seq : r.seqs()) {
-                    Outbound o = queue.get(seq);
-                    if (o != null) queue.put(seq, o.withPhase(Outbound.Phase.PUBREL));
-                }
+        } else if (event instanceof SessionEvent.Received r) {
+            for (Long seq : r.seqs()) {
+                Outbound o = queue.get(seq);
+                if (o != null) queue.put(seq, o.withPhase(Outbound.Phase.PUBREL));
             }
-            case SessionEvent.InboundStored s -> inboundQos2.add(s.packetId());
-            case SessionEvent.InboundReleased r -> inboundQos2.remove(r.packetId());
-            case SessionEvent.Detached d -> {
-                detachedAtMillis = d.atMillis();
-                expiryInterval = d.expiryInterval();
-            }
-            case SessionEvent.Ended e -> clear();
+        } else if (event instanceof SessionEvent.InboundStored s) {
+            inboundQos2.add(s.packetId());
+        } else if (event instanceof SessionEvent.InboundReleased r) {
+            inboundQos2.remove(r.packetId());
+        } else if (event instanceof SessionEvent.Detached d) {
+            detachedAtMillis = d.atMillis();
+            expiryInterval = d.expiryInterval();
+        } else if (event instanceof SessionEvent.Ended) {
+            clear();
         }
     }
 

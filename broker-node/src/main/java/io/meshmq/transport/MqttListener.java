@@ -6,7 +6,7 @@ import io.meshmq.connection.ConnectionCommand;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.TLSClosing;
@@ -30,6 +30,8 @@ import java.util.concurrent.CompletionStage;
  */
 public final class MqttListener {
     private MqttListener() {}
+
+    private static final java.util.concurrent.atomic.AtomicLong CONNECTIONS = new java.util.concurrent.atomic.AtomicLong();
 
     /** TLS settings of a listener; {@code clientAuth} is none, optional or required. */
     public record Tls(SSLContext context, String clientAuth, List<String> protocols) {}
@@ -61,8 +63,9 @@ public final class MqttListener {
         Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> out =
                 Source.<ByteString>queue(queueSize).preMaterialize(system);
         String remote = c.remoteAddress().getAddress().getHostAddress() + ":" + c.remoteAddress().getPort();
-        ActorRef<ConnectionCommand> actor = Adapter.spawnAnonymous(Adapter.toClassic(system),
-                ConnectionActor.create(services, out.first(), remote));
+        // Connections live under /system: the user guardian of a typed system cannot be asked synchronously.
+        ActorRef<ConnectionCommand> actor = system.systemActorOf(ConnectionActor.create(services, out.first(), remote),
+                "mqtt-connection-" + CONNECTIONS.incrementAndGet(), Props.empty());
         Sink<ByteString, NotUsed> in = ActorSink.<ByteString, ConnectionCommand, ConnectionActor.StreamAck>actorRefWithBackpressure(
                 actor,
                 (ackTo, bytes) -> new ConnectionActor.Received(bytes, ackTo),
@@ -71,7 +74,7 @@ public final class MqttListener {
                 new ConnectionActor.StreamClosed(null),
                 ConnectionActor.StreamClosed::new);
         Source<ByteString, NotUsed> outgoing = out.second()
-                .batchWeighted(256 * 1024, ByteString::size, b -> b, ByteString::concat);
+                .batchWeighted(256 * 1024, b -> (long) b.size(), b -> b, ByteString::concat);
         c.handleWith(Flow.fromSinkAndSourceCoupled(in, outgoing), system);
     }
 }
