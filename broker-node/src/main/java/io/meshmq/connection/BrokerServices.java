@@ -7,7 +7,8 @@ import io.meshmq.session.SessionEntity;
 
 /** What a connection needs from the broker, wired once at start-up. */
 public record BrokerServices(Router router, SessionDirectory sessions, Metrics metrics,
-                             ConnectionSettings connectionSettings, Authenticator authenticator) {
+                             ConnectionSettings connectionSettings, Authenticator authenticator,
+                             ConnectionRegistry connections) {
 
     /** Reaches a client's session wherever it lives. */
     public interface SessionDirectory {

@@ -115,6 +115,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         this.remote = remote;
         this.decoder = new MqttDecoder(settings.maxPacketSize());
         broker.metrics().connectionOpened();
+        broker.connections().add(ctx.getSelf());
         timers.startSingleTimer(Tick.CONNECT_TIMEOUT, Tick.CONNECT_TIMEOUT, settings.connectTimeout());
     }
 
@@ -600,6 +601,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             completeOutput();
         }
         broker.metrics().connectionClosed();
+        broker.connections().remove(getContext().getSelf());
     }
 
     private void completeOutput() {

@@ -4,6 +4,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meshmq.auth.Authenticator;
 import io.meshmq.connection.BrokerServices;
+import io.meshmq.connection.ConnectionActor;
+import io.meshmq.connection.ConnectionRegistry;
+import io.meshmq.codec.ReasonCode;
 import io.meshmq.connection.ConnectionSettings;
 import io.meshmq.retain.RetainedMessageStore;
 import io.meshmq.routing.Deliverer;
@@ -52,7 +55,11 @@ public final class Broker implements AutoCloseable {
     private final Tcp.ServerBinding mqttBinding;
     private final Tcp.ServerBinding tlsBinding;
 
-    private Broker(ActorSystem<Void> system, Metrics metrics, Tcp.ServerBinding mqtt, Tcp.ServerBinding tls) {
+    private final ConnectionRegistry connections;
+
+    private Broker(ActorSystem<Void> system, Metrics metrics, Tcp.ServerBinding mqtt, Tcp.ServerBinding tls,
+                   ConnectionRegistry connections) {
+        this.connections = connections;
         this.system = system;
         this.metrics = metrics;
         this.mqttBinding = mqtt;
@@ -96,7 +103,7 @@ public final class Broker implements AutoCloseable {
             wakePersistentSessions(system, b.getInt("session.wake-parallelism"));
 
             BrokerServices services = new BrokerServices(router, (clientId, cmd) -> SessionEntity.tell(system, clientId, cmd),
-                    metrics, ConnectionSettings.from(b.getConfig("connection")), Authenticator.ALLOW_ALL);
+                    metrics, ConnectionSettings.from(b.getConfig("connection")), Authenticator.ALLOW_ALL, new ConnectionRegistry());
             Tcp.ServerBinding mqtt = MqttListener.bind(system, services, b.getString("mqtt.host"), b.getInt("mqtt.port"),
                     Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
             Tcp.ServerBinding tls = null;
@@ -104,7 +111,7 @@ public final class Broker implements AutoCloseable {
                 tls = MqttListener.bind(system, services, b.getString("tls.host"), b.getInt("tls.port"),
                         Optional.of(tls(b.getConfig("tls")))).toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
-            Broker broker = new Broker(system, metrics, mqtt, tls);
+            Broker broker = new Broker(system, metrics, mqtt, tls, services.connections());
             broker.registerShutdown();
             log.info("MeshMQ broker ready: MQTT on {}:{}{}, journal {}", b.getString("mqtt.host"), broker.mqttPort(),
                     tls == null ? "" : ", MQTT over TLS on " + b.getString("tls.host") + ":" + broker.tlsPort(),
@@ -184,6 +191,19 @@ public final class Broker implements AutoCloseable {
             var unbind = mqttBinding.unbind();
             if (tlsBinding != null) unbind = unbind.thenCompose(d -> tlsBinding.unbind());
             return unbind.thenApply(x -> Done.getInstance());
+        });
+        // Clients hear why (MQTT 5: 0x8B) and their sessions record the detach before sharding stops them.
+        cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "disconnect-clients", () -> {
+            int count = connections.size();
+            connections.tellAll(new ConnectionActor.Shutdown(ReasonCode.SERVER_SHUTTING_DOWN));
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(4);
+                while (connections.size() > 0 && System.nanoTime() < deadline) {
+                    try { Thread.sleep(20); } catch (InterruptedException e) { Thread.currentThread().interrupt(); break; }
+                }
+                if (count > 0) log.info("disconnected {} clients for shutdown", count);
+                return Done.getInstance();
+            });
         });
     }
 
