@@ -635,7 +635,10 @@ public final class MqttDecoder {
         return table;
     }
 
-    /** Whether {@code code} may appear in an MQTT 5 packet of this type (reason code tables of MQTT 3.x.2.1). */
+    /**
+     * Whether {@code code} may appear in an MQTT 5 packet of this type (the reason code tables of MQTT 3) and is the
+     * constant the decoder yields for its value (SUCCESS, NORMAL_DISCONNECTION or GRANTED_QOS_0 for 0x00).
+     */
     static boolean isValidReasonCode(int packetType, ReasonCode code) {
         ReasonCode[] table = switch (packetType) {
             case CONNACK -> CONNACK_CODES;
@@ -647,7 +650,7 @@ public final class MqttDecoder {
             case AUTH -> AUTH_CODES;
             default -> null;
         };
-        return table != null && table[code.value()] != null;
+        return table != null && table[code.value()] == code;
     }
 
     private static ReasonCode reasonCode(ReasonCode[] table, int value, String packetName) throws MalformedPacketException {
