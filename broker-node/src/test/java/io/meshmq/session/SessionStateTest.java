@@ -71,7 +71,7 @@ class SessionStateTest {
         assertThat(s.nextSeq()).isEqualTo(6);
     }
 
-    @Property
+    @Property(tries = 200)
     @Label("MQTT-2.2.1-3: packet ids of in-flight messages are unique and map back to their queue position")
     void packetIdsUniqueInWindow(@ForAll @IntRange(min = 0, max = 200_000) int acked,
                                  @ForAll @IntRange(min = 1, max = 65535) int window) {
