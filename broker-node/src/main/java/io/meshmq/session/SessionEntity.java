@@ -188,6 +188,11 @@ public final class SessionEntity {
             return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2).withDeleteEventsOnSnapshot();
         }
 
+        /** An ended session leaves a snapshot of nothing, and its events are deleted with it. */
+        @Override public boolean shouldSnapshot(SessionState state, SessionEvent event, long sequenceNr) {
+            return event instanceof SessionEvent.Ended;
+        }
+
         @Override public SnapshotAdapter<SessionState> snapshotAdapter() {
             return new SnapshotAdapter<>() {
                 @Override public Object toJournal(SessionState state) { return state.toSnapshot(); }
@@ -237,9 +242,16 @@ public final class SessionEntity {
                     .onCommand(FlushAcks.class, (s, c) -> flushAcks(s))
                     .onCommand(WillDue.class, (s, c) -> { router.publish(c.will()); return Effect().none(); })
                     .onCommand(ExpiryDue.class, this::onExpiryDue)
-                    .onCommand(Wake.class, (s, c) -> Effect().none().thenRun(st -> c.replyTo().tell(Done.getInstance())))
+                    .onCommand(Wake.class, this::onWake)
                     .onCommand(Stop.class, this::onStop)
                     .build();
+        }
+
+        private Effect<SessionEvent, SessionState> onWake(SessionState state, Wake w) {
+            w.replyTo().tell(Done.getInstance());
+            // a session that ended before the restart has nothing to route: let it go again
+            if (!state.isPersistent() && connection == null) passivate();
+            return Effect().none();
         }
 
         // ---- effects: journal for persistent sessions, memory only for clean ones --------------------------
