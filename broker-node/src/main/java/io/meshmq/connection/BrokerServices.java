@@ -4,6 +4,7 @@ import io.meshmq.auth.Authenticator;
 import io.meshmq.ops.Metrics;
 import io.meshmq.routing.Router;
 import io.meshmq.session.SessionEntity;
+import org.apache.pekko.actor.typed.RecipientRef;
 
 /** What a connection needs from the broker, wired once at start-up. */
 public record BrokerServices(Router router, SessionDirectory sessions, Metrics metrics,
@@ -12,6 +13,7 @@ public record BrokerServices(Router router, SessionDirectory sessions, Metrics m
 
     /** Reaches a client's session wherever it lives. */
     public interface SessionDirectory {
-        void tell(String clientId, SessionEntity.Command command);
+        /** Where to send a client's session commands; a connection keeps it for its lifetime. */
+        RecipientRef<SessionEntity.Command> session(String clientId);
     }
 }

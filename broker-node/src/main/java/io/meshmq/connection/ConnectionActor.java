@@ -64,7 +64,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     /** Ask this connection to disconnect its client (shutdown: MQTT 5 reason 0x8B). */
     public record Shutdown(ReasonCode reason) implements ConnectionCommand {}
 
-    private enum Tick implements ConnectionCommand { CONNECT_TIMEOUT, KEEP_ALIVE, RETRY_WRITE }
+    private enum Tick implements ConnectionCommand { CONNECT_TIMEOUT, KEEP_ALIVE, RETRY_WRITE, DELIVERY_CHECK }
 
     public static Behavior<ConnectionCommand> create(BrokerServices broker, BoundedSourceQueue<ByteString> out,
                                                      String remote) {
@@ -84,6 +84,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private Phase phase = Phase.AWAIT_CONNECT;
     private ProtocolVersion version = ProtocolVersion.MQTT_3_1_1;
     private String clientId;
+    private org.apache.pekko.actor.typed.RecipientRef<SessionEntity.Command> session;
     private long connectionId;
     private ApplicationMessage will;
     private long willDelay;
@@ -142,6 +143,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 .onMessageEquals(Tick.CONNECT_TIMEOUT, this::onConnectTimeout)
                 .onMessageEquals(Tick.KEEP_ALIVE, this::onKeepAliveTick)
                 .onMessageEquals(Tick.RETRY_WRITE, () -> { drainOverflow(); return this; })
+                .onMessageEquals(Tick.DELIVERY_CHECK, this::onDeliveryCheck)
                 .onSignal(PostStop.class, s -> { onStopped(); return this; })
                 .build();
     }
@@ -298,6 +300,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             // MQTT-3.1.2-24: one and a half times the keep-alive without a packet closes the connection
             timers.startTimerWithFixedDelay(Tick.KEEP_ALIVE, Tick.KEEP_ALIVE, Duration.ofMillis(Math.max(250, keepAlive * 250L)));
         }
+        timers.startTimerWithFixedDelay(Tick.DELIVERY_CHECK, Tick.DELIVERY_CHECK, Duration.ofSeconds(1));
         List<MqttPacket> pending = new ArrayList<>(pendingWhileAttaching);
         pendingWhileAttaching.clear();
         for (MqttPacket p : pending) {
@@ -342,6 +345,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         final long correlation;
         int remaining;
         final List<Response> responses;
+        final long createdNanos = System.nanoTime();
 
         PendingBatch(long correlation, int remaining, List<Response> responses) {
             this.correlation = correlation;
@@ -387,6 +391,19 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         if (responses.isEmpty()) return;
         pendingBatches.add(new PendingBatch(correlation, acks, responses));
         answerCompletedBatches();
+    }
+
+    /**
+     * A target that never answers (its journal is down, or it was lost in a node failure) must not hold the
+     * client's acknowledgements forever: the connection closes, and the client re-sends what was not acknowledged.
+     */
+    private Behavior<ConnectionCommand> onDeliveryCheck() {
+        PendingBatch head = pendingBatches.peekFirst();
+        if (head != null && System.nanoTime() - head.createdNanos > settings.deliveryTimeout().toNanos()) {
+            broker.metrics().rejected("delivery-timeout");
+            return disconnect(ReasonCode.UNSPECIFIED_ERROR, "delivery timed out", true);
+        }
+        return this;
     }
 
     private Behavior<ConnectionCommand> onDeliveryAck(DeliveryAck ack) {
@@ -613,6 +630,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     }
 
     private void tellSession(SessionEntity.Command command) {
-        broker.sessions().tell(clientId, command);
+        if (session == null) session = broker.sessions().session(clientId);
+        session.tell(command);
     }
 }

@@ -14,14 +14,15 @@ import java.time.Duration;
  * @param maxKeepAlive         longest keep-alive accepted, in seconds; MQTT 5 clients asking more get Server Keep Alive
  * @param outboundQueuePackets packets buffered towards a socket before QoS 0 messages are dropped
  * @param maxClientIdLength    longest client identifier accepted
+ * @param deliveryTimeout      longest wait for the targets of a QoS 1/2 PUBLISH before the connection is closed
  */
 public record ConnectionSettings(Duration connectTimeout, int maxPacketSize, int receiveMaximum,
                                  int topicAliasMaximum, int maxKeepAlive, int outboundQueuePackets,
-                                 int maxClientIdLength) {
+                                 int maxClientIdLength, Duration deliveryTimeout) {
 
     public static ConnectionSettings from(Config c) {
         return new ConnectionSettings(c.getDuration("connect-timeout"), (int) c.getMemorySize("max-packet-size").toBytes(),
                 c.getInt("receive-maximum"), c.getInt("topic-alias-maximum"), c.getInt("max-keep-alive"),
-                c.getInt("outbound-queue-packets"), c.getInt("max-client-id-length"));
+                c.getInt("outbound-queue-packets"), c.getInt("max-client-id-length"), c.getDuration("delivery-timeout"));
     }
 }

@@ -66,12 +66,28 @@ public final class Broker implements AutoCloseable {
         this.tlsBinding = tls;
     }
 
-    /** Loads the configuration the way {@link Main} does: system properties over the file over reference.conf. */
+    /** The configuration {@link Main} uses: see {@link #loadConfig(Config)}. */
     public static Config loadConfig() {
-        if (System.getProperty("config.file") != null || System.getProperty("config.resource") != null) {
-            return ConfigFactory.load();
-        }
-        return ConfigFactory.load("cluster-config/single-node");
+        return loadConfig(ConfigFactory.empty());
+    }
+
+    /**
+     * Layers, highest first: system properties, {@code overrides}, the overlay ({@code -Dconfig.file},
+     * {@code -Dconfig.resource}, or {@code cluster-config/single-node.conf}), {@code meshmq-defaults.conf}, and the
+     * reference.conf of the broker and its libraries.
+     */
+    public static Config loadConfig(Config overrides) {
+        ConfigFactory.invalidateCaches();
+        String file = System.getProperty("config.file");
+        String resource = System.getProperty("config.resource");
+        Config overlay = file != null ? ConfigFactory.parseFile(new java.io.File(file))
+                : ConfigFactory.parseResources(resource != null ? resource : "cluster-config/single-node.conf");
+        return ConfigFactory.systemProperties()
+                .withFallback(overrides)
+                .withFallback(overlay)
+                .withFallback(ConfigFactory.parseResources("meshmq-defaults.conf"))
+                .withFallback(ConfigFactory.defaultReference())
+                .resolve();
     }
 
     public static Broker start(Config config) throws Exception {
@@ -102,7 +118,7 @@ public final class Broker implements AutoCloseable {
 
             wakePersistentSessions(system, b.getInt("session.wake-parallelism"));
 
-            BrokerServices services = new BrokerServices(router, (clientId, cmd) -> SessionEntity.tell(system, clientId, cmd),
+            BrokerServices services = new BrokerServices(router, clientId -> SessionEntity.ref(system, clientId),
                     metrics, ConnectionSettings.from(b.getConfig("connection")), Authenticator.ALLOW_ALL, new ConnectionRegistry());
             Tcp.ServerBinding mqtt = MqttListener.bind(system, services, b.getString("mqtt.host"), b.getInt("mqtt.port"),
                     Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -70,9 +70,9 @@ public final class SessionEntity {
                 .withStopMessage(new Stop()));
     }
 
-    /** Sends a command to the session of {@code clientId}. */
-    public static void tell(ActorSystem<?> system, String clientId, Command command) {
-        ClusterSharding.get(system).entityRefFor(KEY, clientId).tell(command);
+    /** The session of {@code clientId}, reached through sharding. */
+    public static org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<Command> ref(ActorSystem<?> system, String clientId) {
+        return ClusterSharding.get(system).entityRefFor(KEY, clientId);
     }
 
     public static Behavior<Command> create(String clientId, ActorRef<ClusterSharding.ShardCommand> shard,
@@ -331,8 +331,7 @@ public final class SessionEntity {
             if (connection == null) return;
             long now = System.currentTimeMillis();
             List<Long> expired = null;
-            for (Outbound o : state.inFlightWindow(window)) {
-                if (o.seq() <= sentThrough) continue;
+            for (Outbound o : List.copyOf(state.unsentInWindow(sentThrough, window))) {
                 sentThrough = o.seq();
                 if (o.phase() == Outbound.Phase.PUBREL) {
                     connection.tell(new ToConnection.SendPubRel(o.packetId()));

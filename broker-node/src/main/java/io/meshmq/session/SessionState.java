@@ -135,6 +135,17 @@ public final class SessionState {
         return out;
     }
 
+    /**
+     * The messages of the receive window not yet sent on this connection: positions after {@code sentThrough}
+     * and within {@code window} of the oldest unacknowledged one. Costs what it returns, not the window size.
+     */
+    public java.util.Collection<Outbound> unsentInWindow(long sentThrough, int window) {
+        if (queue.isEmpty()) return List.of();
+        long limit = queue.firstKey() + window;
+        if (sentThrough + 1 >= limit) return List.of();
+        return queue.subMap(sentThrough, false, limit, false).values();
+    }
+
     public long firstSeq() { return queue.isEmpty() ? nextSeq : queue.firstKey(); }
 
     /** All queued messages in order (for redistribution of a shared subscriber's messages, tests, metrics). */

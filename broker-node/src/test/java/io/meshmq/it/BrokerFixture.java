@@ -34,7 +34,7 @@ public final class BrokerFixture implements AutoCloseable {
         m.put("broker.mqtt.host", "127.0.0.1");
         m.put("broker.mqtt.port", 0);
         m.putAll(overrides);
-        Config config = ConfigFactory.parseMap(m).withFallback(ConfigFactory.load("cluster-config/single-node"));
+        Config config = Broker.loadConfig(ConfigFactory.parseMap(m));
         return new BrokerFixture(dataDir, Broker.start(config));
     }
 
