@@ -82,6 +82,11 @@ public record ApplicationMessage(
     /** The PUBLISH to send a subscriber (properties only for MQTT 5, applied by the encoder's version). */
     public MqttPacket.Publish toPublish(QoS outQos, boolean outRetain, boolean dup, int packetId,
                                         List<Integer> subscriptionIds, long nowMillis) {
+        if (payloadFormatIndicator == null && expiryInterval < 0 && contentType == null && responseTopic == null
+                && correlationData == null && userProperties.isEmpty()
+                && (subscriptionIds == null || subscriptionIds.isEmpty())) {
+            return new MqttPacket.Publish(topic, outQos, outRetain, dup, packetId, payload, Properties.EMPTY);
+        }
         Properties.Builder b = Properties.builder();
         boolean any = false;
         if (payloadFormatIndicator != null) { b.payloadFormatIndicator(payloadFormatIndicator); any = true; }
