@@ -37,6 +37,12 @@ final class Publisher {
     /** Numbers 0..count-1 at QoS 1 to {@code qos1Topic} and at QoS 2 to {@code qos2Topic}, interleaved. */
     static void publishAndAwaitAcks(int port, String qos1Topic, String qos2Topic, int count, long timeoutSeconds)
             throws Exception {
+        publishAndAwaitAcks(port, qos1Topic, qos2Topic, 0, count, timeoutSeconds);
+    }
+
+    /** Numbers from..from+count-1 at QoS 1 to {@code qos1Topic} and at QoS 2 to {@code qos2Topic}, interleaved. */
+    static void publishAndAwaitAcks(int port, String qos1Topic, String qos2Topic, int from, int count,
+                                    long timeoutSeconds) throws Exception {
         CountDownLatch pubComps = new CountDownLatch(count);
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
         Mqtt5OutgoingQos2Interceptor qos2 = new Mqtt5OutgoingQos2Interceptor() {
@@ -59,7 +65,7 @@ final class Publisher {
         publisher.connectWith().cleanStart(true).send().get(30, TimeUnit.SECONDS);
         try {
             List<CompletableFuture<Mqtt5PublishResult>> results = new ArrayList<>(2 * count);
-            for (int i = 0; i < count; i++) {
+            for (int i = from; i < from + count; i++) {
                 byte[] payload = Integer.toString(i).getBytes(StandardCharsets.US_ASCII);
                 results.add(publisher.publishWith().topic(qos1Topic).qos(MqttQos.AT_LEAST_ONCE).payload(payload).send());
                 results.add(publisher.publishWith().topic(qos2Topic).qos(MqttQos.EXACTLY_ONCE).payload(payload).send());

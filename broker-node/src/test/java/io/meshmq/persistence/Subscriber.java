@@ -1,5 +1,7 @@
 package io.meshmq.persistence;
 
+import io.meshmq.codec.MqttPacket;
+import io.meshmq.codec.ProtocolVersion;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
@@ -14,8 +16,12 @@ import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 import java.nio.charset.StandardCharsets;
+import io.meshmq.codec.MqttPacket;
+import io.meshmq.codec.ProtocolVersion;
+
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 
 /**
@@ -30,6 +36,8 @@ abstract class Subscriber implements AutoCloseable {
 
     final String clientId;
     private final List<Delivery> deliveries = new ArrayList<>();
+    /** Anything the recorder could not make sense of; must stay empty. */
+    final List<String> anomalies = java.util.Collections.synchronizedList(new ArrayList<>());
 
     Subscriber(String clientId) { this.clientId = clientId; }
 
@@ -59,8 +67,28 @@ abstract class Subscriber implements AutoCloseable {
         return deliveries(topic).stream().mapToInt(Delivery::seq).distinct().count();
     }
 
-    final void forget() {
-        synchronized (deliveries) { deliveries.clear(); }
+    /** How many of the deliveries on {@code topic} carried DUP (for the test's report, not judged by itself). */
+    final long duplicatesFlagged(String topic) {
+        return deliveries(topic).stream().filter(Delivery::dup).count();
+    }
+
+    /** Waits (at most {@code timeoutSeconds}) until {@code count} distinct numbers arrived on each topic. */
+    static void awaitDistinct(List<Subscriber> subscribers, List<String> topics, int count, long timeoutSeconds)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        while (System.nanoTime() < deadline
+                && !subscribers.stream().allMatch(s -> topics.stream().allMatch(t -> s.distinct(t) >= count))) {
+            Thread.sleep(100);
+        }
+    }
+
+    final String summary(List<String> topics) {
+        StringBuilder b = new StringBuilder(toString()).append(':');
+        for (String t : topics) {
+            b.append(' ').append(t).append(" deliveries=").append(deliveries(t).size()).append(" distinct=")
+                    .append(distinct(t)).append(" dup=").append(duplicatesFlagged(t));
+        }
+        return b.toString();
     }
 
     /** MQTT 3.1.1, Clean Session 0 (a session that never expires). */
@@ -120,14 +148,57 @@ abstract class Subscriber implements AutoCloseable {
         }
     }
 
-    /** MQTT 5 with a Session Expiry Interval of an hour; Clean Start only the very first time. */
+    /**
+     * MQTT 5 with a Session Expiry Interval of an hour; Clean Start only the very first time. Paho's MQTT 5 client
+     * drops the DUP flag of received messages (MqttPublish.getMessage() does not copy it), so the client talks to
+     * the broker through a {@link WireTap} that reads DUP off the wire: the n-th delivery of a (topic, number) to
+     * the application is matched with the n-th PUBLISH of it on the wire (exact for QoS 1, where Paho hands every
+     * PUBLISH to the application in the order received).
+     */
     static final class V5 extends Subscriber {
+        /** Paho's MQTT 5 client logs every PUBCOMP at INFO through java.util.logging. */
+        private static final java.util.logging.Logger PAHO_LOG = quiet("org.eclipse.paho.mqttv5");
+
         private org.eclipse.paho.mqttv5.client.MqttAsyncClient client;
+        private WireTap tap;
+        private final Map<String, List<Boolean>> wireDup = new HashMap<>();
+        private final Map<String, Integer> appCount = new HashMap<>();
 
         V5(String clientId) { super(clientId); }
 
+        private static java.util.logging.Logger quiet(String name) {
+            java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+            l.setLevel(java.util.logging.Level.WARNING);
+            return l;
+        }
+
+        private static String key(String topic, byte[] payload) {
+            return topic + "|" + new String(payload, StandardCharsets.US_ASCII);
+        }
+
+        private void onWire(MqttPacket.Publish p) {
+            synchronized (wireDup) {
+                wireDup.computeIfAbsent(key(p.topic(), p.payload()), k -> new ArrayList<>()).add(p.dup());
+            }
+        }
+
+        private boolean dupOf(String topic, byte[] payload) {
+            String k = key(topic, payload);
+            synchronized (wireDup) {
+                int n = appCount.merge(k, 1, Integer::sum) - 1;
+                List<Boolean> flags = wireDup.get(k);
+                if (flags == null || n >= flags.size()) {
+                    anomalies.add("delivery " + n + " of " + k + " not seen on the wire");
+                    return false;
+                }
+                return flags.get(n);
+            }
+        }
+
         @Override boolean connect(int port, boolean firstTime) throws Exception {
-            client = new org.eclipse.paho.mqttv5.client.MqttAsyncClient("tcp://127.0.0.1:" + port, clientId,
+            if (tap != null) tap.close();
+            tap = new WireTap(port, ProtocolVersion.MQTT_5, this::onWire);
+            client = new org.eclipse.paho.mqttv5.client.MqttAsyncClient("tcp://127.0.0.1:" + tap.port(), clientId,
                     new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
             client.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
                 @Override public void disconnected(MqttDisconnectResponse response) {}
@@ -135,7 +206,7 @@ abstract class Subscriber implements AutoCloseable {
                 @Override public void mqttErrorOccurred(MqttException exception) {}
 
                 @Override public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
-                    record(topic, message.getPayload(), message.getQos(), message.isDuplicate());
+                    record(topic, message.getPayload(), message.getQos(), dupOf(topic, message.getPayload()));
                 }
 
                 @Override public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}
@@ -167,9 +238,13 @@ abstract class Subscriber implements AutoCloseable {
             client.disconnect(10_000).waitForCompletion(15_000);
             client.close();
             client = null;
+            tap.close();
+            tap = null;
         }
 
         @Override public void close() {
+            if (tap != null) tap.close();
+            tap = null;
             if (client == null) return;
             try {
                 client.disconnectForcibly(1000, 1000, false);
@@ -188,6 +263,4 @@ abstract class Subscriber implements AutoCloseable {
     @Override public String toString() {
         return getClass().getSimpleName() + "(" + clientId + ")";
     }
-
-    static String describe(int[] codes) { return Arrays.toString(codes); }
 }
