@@ -216,7 +216,9 @@ public final class SessionEntity {
 
         private void onRecovered(SessionState state) {
             if (state.isPersistent()) {
-                maybeSentThrough = state.firstSeq() + Math.min(settings.maxInflight(), 65535) - 1;
+                // a clean detach recorded what was sent; after a crash, anything in the window may have been
+                maybeSentThrough = state.detachedAtMillis() > 0 ? state.sentThrough()
+                        : state.firstSeq() + Math.min(settings.maxInflight(), 65535) - 1;
                 for (String filter : state.subscriptions().keySet()) router.registry().add(clientId, filter);
                 // a session whose client was attached when the broker stopped starts its expiry clock now
                 long detachedAt = state.detachedAtMillis() > 0 ? state.detachedAtMillis() : System.currentTimeMillis();
@@ -391,15 +393,16 @@ public final class SessionEntity {
                 pump(state);
                 return Effect().none();
             }
-            if (o.phase() == Outbound.Phase.PUBLISH) {
-                state.apply(new SessionEvent.Received(List.of(seq)));
-                if (state.isPersistent()) {
-                    receivedNotJournaled.add(seq);
-                    scheduleFlush();
-                }
+            ActorRef<ConnectionCommand> conn = connection;
+            if (o.phase() == Outbound.Phase.PUBLISH && state.isPersistent()) {
+                // Journaled before PUBREL: after a crash the flow resumes with PUBREL, never with a PUBLISH the
+                // client already has (some clients would hand a re-sent QoS 2 PUBLISH to the application again).
+                return record(state, true, List.of(new SessionEvent.Received(List.of(seq))),
+                        st -> conn.tell(new ToConnection.SendPubRel(c.packetId())));
             }
-            // MQTT-4.3.3-? : PUBREL answers every PUBREC, also a repeated one
-            connection.tell(new ToConnection.SendPubRel(c.packetId()));
+            if (o.phase() == Outbound.Phase.PUBLISH) state.apply(new SessionEvent.Received(List.of(seq)));
+            // MQTT 4.3.3: PUBREL answers every PUBREC, also a repeated one
+            conn.tell(new ToConnection.SendPubRel(c.packetId()));
             return Effect().none();
         }
 
@@ -459,7 +462,7 @@ public final class SessionEntity {
                 if (delay <= 0) router.publish(d.will());
                 else timers.startSingleTimer(WILL_TIMER, new WillDue(d.will()), Duration.ofSeconds(delay));
             }
-            return record(state, true, List.of(new SessionEvent.Detached(now, d.expiryInterval())),
+            return record(state, true, List.of(new SessionEvent.Detached(now, d.expiryInterval(), maybeSentThrough)),
                     st -> scheduleExpiry(st, now));
         }
 

@@ -32,8 +32,11 @@ public sealed interface SessionEvent extends CborSerializable {
 
     record InboundReleased(int packetId) implements SessionEvent {}
 
-    /** The client went away; the session expires {@code expiryInterval} seconds after {@code atMillis}. */
-    record Detached(long atMillis, long expiryInterval) implements SessionEvent {}
+    /**
+     * The client went away; the session expires {@code expiryInterval} seconds after {@code atMillis}.
+     * {@code sentThrough}: the highest queue position sent so far, so that only those are resent with DUP.
+     */
+    record Detached(long atMillis, long expiryInterval, long sentThrough) implements SessionEvent {}
 
     /** The session ended (expired, or replaced by a clean one): all state is gone. */
     record Ended() implements SessionEvent {}

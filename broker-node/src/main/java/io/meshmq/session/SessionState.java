@@ -36,6 +36,7 @@ public final class SessionState {
     private final Set<Integer> inboundQos2 = new HashSet<>();
     private long detachedAtMillis;
     private long queuedBytes;
+    private long sentThrough;
 
     public static SessionState empty() { return new SessionState(); }
 
@@ -73,6 +74,7 @@ public final class SessionState {
         } else if (event instanceof SessionEvent.Detached d) {
             detachedAtMillis = d.atMillis();
             expiryInterval = d.expiryInterval();
+            sentThrough = Math.max(sentThrough, d.sentThrough());
         } else if (event instanceof SessionEvent.Ended) {
             clear();
         }
@@ -94,6 +96,9 @@ public final class SessionState {
     public boolean isPersistent() { return expiryInterval > 0; }
 
     public long detachedAtMillis() { return detachedAtMillis; }
+
+    /** The highest queue position known to have been sent to the client (as of the last detach). */
+    public long sentThrough() { return sentThrough; }
 
     public Map<String, SubscriptionOptions> subscriptions() { return java.util.Collections.unmodifiableMap(subscriptions); }
 
@@ -197,7 +202,7 @@ public final class SessionState {
     /** An immutable copy for the snapshot store. */
     public Snapshot toSnapshot() {
         return new Snapshot(expiryInterval, new LinkedHashMap<>(subscriptions), new ArrayList<>(queue.values()), nextSeq,
-                new ArrayList<>(inboundQos2), detachedAtMillis);
+                new ArrayList<>(inboundQos2), detachedAtMillis, sentThrough);
     }
 
     public static SessionState fromSnapshot(Snapshot s) {
@@ -211,9 +216,11 @@ public final class SessionState {
         st.nextSeq = s.nextSeq();
         st.inboundQos2.addAll(s.inboundQos2());
         st.detachedAtMillis = s.detachedAtMillis();
+        st.sentThrough = s.sentThrough();
         return st;
     }
 
     public record Snapshot(long expiryInterval, Map<String, SubscriptionOptions> subscriptions, List<Outbound> queue,
-                           long nextSeq, List<Integer> inboundQos2, long detachedAtMillis) implements CborSerializable {}
+                           long nextSeq, List<Integer> inboundQos2, long detachedAtMillis,
+                           long sentThrough) implements CborSerializable {}
 }

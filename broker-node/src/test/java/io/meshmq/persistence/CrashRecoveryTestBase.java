@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import io.meshmq.it.BrokerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

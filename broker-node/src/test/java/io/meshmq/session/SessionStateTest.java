@@ -143,13 +143,14 @@ class SessionStateTest {
         s.apply(enqueue(s, 3, QoS.EXACTLY_ONCE));
         s.apply(new SessionEvent.Received(List.of(1L)));
         s.apply(new SessionEvent.InboundStored(42));
-        s.apply(new SessionEvent.Detached(5000, SessionState.NEVER_EXPIRES));
+        s.apply(new SessionEvent.Detached(5000, SessionState.NEVER_EXPIRES, 2));
 
         SessionState copy = SessionState.fromSnapshot(s.toSnapshot());
         assertThat(copy.subscriptions()).isEqualTo(s.subscriptions());
         assertThat(copy.queued()).isEqualTo(s.queued());
         assertThat(copy.inboundQos2()).containsExactly(42);
         assertThat(copy.detachedAtMillis()).isEqualTo(5000);
+        assertThat(copy.sentThrough()).isEqualTo(2);
         assertThat(copy.queuedBytes()).isEqualTo(s.queuedBytes());
         assertThat(copy.isPersistent()).isTrue();
 
