@@ -99,7 +99,7 @@ class WillTest {
     }
 
     @Test
-    @DisplayName("MQTT-3.14.2-? / 3.14.2.1: MQTT 5 DISCONNECT with reason 0x04 publishes the will")
+    @DisplayName("MQTT 3.14.2.1: MQTT 5 DISCONNECT with reason 0x04 publishes the will")
     void disconnectWithWillMessage() throws Exception {
         String topic = unique("will/0x04");
         try (Mqtt5BlockingClient.Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL)) {
