@@ -64,7 +64,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     /** Ask this connection to disconnect its client (shutdown: MQTT 5 reason 0x8B). */
     public record Shutdown(ReasonCode reason) implements ConnectionCommand {}
 
-    private enum Tick implements ConnectionCommand { CONNECT_TIMEOUT, KEEP_ALIVE, RETRY_WRITE, DELIVERY_CHECK }
+    private enum Tick implements ConnectionCommand { CONNECT_TIMEOUT, KEEP_ALIVE, RETRY_WRITE, DELIVERY_CHECK, LINGER }
 
     public static Behavior<ConnectionCommand> create(BrokerServices broker, BoundedSourceQueue<ByteString> out,
                                                      String remote) {
@@ -144,6 +144,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 .onMessageEquals(Tick.KEEP_ALIVE, this::onKeepAliveTick)
                 .onMessageEquals(Tick.RETRY_WRITE, () -> { drainOverflow(); return this; })
                 .onMessageEquals(Tick.DELIVERY_CHECK, this::onDeliveryCheck)
+                .onMessageEquals(Tick.LINGER, Behaviors::stopped)
                 .onSignal(PostStop.class, s -> { onStopped(); return this; })
                 .build();
     }
@@ -151,6 +152,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     // ---- inbound -------------------------------------------------------------------------------------------
 
     private Behavior<ConnectionCommand> onReceived(Received r) {
+        if (phase == Phase.CLOSED) { r.ackTo().tell(StreamAck.INSTANCE); return this; }
         lastReceivedNanos = System.nanoTime();
         List<MqttPacket> packets;
         try {
@@ -177,7 +179,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         }
         if (batch != null && phase == Phase.CONNECTED) routeBatch(batch, responses);
         r.ackTo().tell(StreamAck.INSTANCE);
-        return phase == Phase.CLOSED ? Behaviors.stopped() : this;
+        return this;
     }
 
     private void handle(MqttPacket p) {
@@ -307,7 +309,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             if (phase != Phase.CONNECTED) break;
             handle(p);
         }
-        return phase == Phase.CLOSED ? Behaviors.stopped() : this;
+        return this;
     }
 
     private void rejectConnect(ReasonCode reason, String why) {
@@ -322,7 +324,6 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             log.info("connection from {} closed: no CONNECT within {}", remote, settings.connectTimeout());
             broker.metrics().rejected("connect-timeout");
             close();
-            return Behaviors.stopped();
         }
         return this;
     }
@@ -550,7 +551,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
      * DISCONNECT; 3.x clients are just closed. The will is published (abnormal end).
      */
     private Behavior<ConnectionCommand> protocolError(ReasonCode reason, String why) {
-        if (phase == Phase.CLOSED) return Behaviors.stopped();
+        if (phase == Phase.CLOSED) return this;
         broker.metrics().rejected("protocol-error");
         log.info("client {} from {}: protocol error, closing: {} ({})", clientId == null ? "-" : clientId, remote, why, reason);
         if (phase == Phase.AWAIT_CONNECT) {
@@ -564,7 +565,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 send(new MqttPacket.ConnAck(false, reason, reasonProperties(why)));
             }
             close();
-            return Behaviors.stopped();
+            return this;
         }
         return disconnect(reason, why, false);
     }
@@ -575,7 +576,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
 
     /** Ends the connection from the server side; the will is published unless {@code keepWillQuiet}. */
     private Behavior<ConnectionCommand> disconnect(ReasonCode reason, String why, boolean fromServer) {
-        if (phase == Phase.CLOSED) return Behaviors.stopped();
+        if (phase == Phase.CLOSED) return this;
         if (version.isV5() && phase == Phase.CONNECTED) {
             send(new MqttPacket.Disconnect(reason, reasonProperties(why)));        // MQTT-3.14.2-? server DISCONNECT
         }
@@ -584,7 +585,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             detach();
         }
         close();
-        return Behaviors.stopped();
+        return this;
     }
 
     private void detach() {
@@ -609,6 +610,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         timers.cancelAll();
         overflow.clear();
         completeOutput();
+        // Stay until the socket side ends (StreamClosed): stopping now would cancel the coupled outgoing stream and
+        // could drop the CONNACK/DISCONNECT just queued (MQTT-3.1.2-2, MQTT-3.1.4-3, MQTT 4.13). LINGER bounds it.
+        timers.startSingleTimer(Tick.LINGER, Tick.LINGER, Duration.ofSeconds(5));
     }
 
     private void onStopped() {

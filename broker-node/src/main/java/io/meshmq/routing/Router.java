@@ -64,6 +64,22 @@ public final class Router {
         return acks;
     }
 
+    /**
+     * Sends messages that a member of the shared subscription {@code sharedFilter} held unacknowledged when its session
+     * ended to another member of the group (MQTT 4.8.2). Call after the leaving member is out of the registry.
+     */
+    public void rerouteShared(String sharedFilter, List<ApplicationMessage> messages) {
+        for (ApplicationMessage m : messages) {
+            registry.match(m.topic(), new SubscriptionRegistry.MatchSink() {
+                @Override public void subscriber(String clientId) { }
+
+                @Override public void sharedSubscriber(String clientId, String filter) {
+                    if (filter.equals(sharedFilter)) deliverer.deliver(clientId, filter, List.of(m), null, 0);
+                }
+            });
+        }
+    }
+
     /** Routes one message nobody waits for (wills, $SYS). */
     public void publish(ApplicationMessage message) {
         route(List.of(message), null, 0);

@@ -164,6 +164,10 @@ public final class SessionEntity {
         private long maybeSentThrough;
         private final List<Long> completedNotJournaled = new ArrayList<>();
         private final List<Long> receivedNotJournaled = new ArrayList<>();
+        /** The will whose delay timer runs (transient), published early if the session ends first. */
+        private ApplicationMessage pendingWill;
+        /** Queue positions of messages that came through a shared subscription (transient), for MQTT 4.8.2 hand-over. */
+        private final java.util.Map<Long, String> sharedOrigin = new java.util.HashMap<>();
 
         SessionBehavior(String clientId, ActorContext<Command> ctx, TimerScheduler<Command> timers,
                         ActorRef<ClusterSharding.ShardCommand> shard, Router router,
@@ -316,6 +320,7 @@ public final class SessionEntity {
                     continue;
                 }
                 if (enqueue == null) enqueue = new ArrayList<>(d.messages().size());
+                if (d.sharedFilter() != null) sharedOrigin.put(seq, d.sharedFilter());
                 enqueue.add(new Outbound(seq++, m, how.qos(), how.retain(), how.subscriptionIds(), Outbound.Phase.PUBLISH));
             }
             if (enqueue == null) {
@@ -357,6 +362,7 @@ public final class SessionEntity {
         }
 
         private void completeLocally(SessionState state, List<Long> seqs) {
+            if (!sharedOrigin.isEmpty()) seqs.forEach(sharedOrigin::remove);
             state.apply(new SessionEvent.Completed(seqs));
             if (state.isPersistent()) {
                 completedNotJournaled.addAll(seqs);
@@ -427,6 +433,7 @@ public final class SessionEntity {
             boolean sessionPresent = !a.cleanStart() && (wasPersistent || state.hasState());
             if (a.cleanStart()) {
                 for (String filter : state.subscriptions().keySet()) router.registry().remove(clientId, filter);
+                rerouteShared(state);
             }
             timers.cancel(WILL_TIMER);   // MQTT-3.1.3-9: the session resumed before the will delay passed
             timers.cancel(EXPIRY_TIMER);
@@ -460,7 +467,7 @@ public final class SessionEntity {
             if (d.will() != null) {
                 long delay = Math.min(d.willDelayInterval(), d.expiryInterval());
                 if (delay <= 0) router.publish(d.will());
-                else timers.startSingleTimer(WILL_TIMER, new WillDue(d.will()), Duration.ofSeconds(delay));
+                else { pendingWill = d.will(); timers.startSingleTimer(WILL_TIMER, new WillDue(d.will()), Duration.ofSeconds(delay)); }
             }
             return record(state, true, List.of(new SessionEvent.Detached(now, d.expiryInterval(), maybeSentThrough)),
                     st -> scheduleExpiry(st, now));
@@ -477,6 +484,7 @@ public final class SessionEntity {
             if (timers.isTimerActive(WILL_TIMER)) {
                 // MQTT 3.1.3.2.2: the will goes out when the session ends, if its delay has not passed yet
                 timers.cancel(WILL_TIMER);
+                if (pendingWill != null) router.publish(pendingWill);
             }
             metrics.sessionExpired();
             return endSession(state);
@@ -485,10 +493,28 @@ public final class SessionEntity {
         /** The session is over: forget its subscriptions everywhere and let the entity go. */
         private Effect<SessionEvent, SessionState> endSession(SessionState state) {
             for (String filter : state.subscriptions().keySet()) router.registry().remove(clientId, filter);
+            rerouteShared(state);
             completedNotJournaled.clear();
             receivedNotJournaled.clear();
             boolean journal = state.isPersistent();
             return record(state, journal, List.of(new SessionEvent.Ended()), st -> passivate());
+        }
+
+        /**
+         * MQTT 4.8.2: the session ends, so the messages it got through a shared subscription and the client has not
+         * received (not acknowledged; PUBREL-phase ones were received) go to another member of that group.
+         */
+        private void rerouteShared(SessionState state) {
+            if (sharedOrigin.isEmpty()) return;
+            java.util.Map<String, List<ApplicationMessage>> byFilter = new java.util.LinkedHashMap<>();
+            for (Outbound o : state.queued()) {
+                String filter = sharedOrigin.get(o.seq());
+                if (filter != null && o.phase() == Outbound.Phase.PUBLISH) {
+                    byFilter.computeIfAbsent(filter, k -> new ArrayList<>()).add(o.message());
+                }
+            }
+            sharedOrigin.clear();
+            byFilter.forEach(router::rerouteShared);
         }
 
         private void passivate() {

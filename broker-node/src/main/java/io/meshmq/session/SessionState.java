@@ -77,6 +77,7 @@ public final class SessionState {
             sentThrough = Math.max(sentThrough, d.sentThrough());
         } else if (event instanceof SessionEvent.Ended) {
             clear();
+            expiryInterval = 0;     // no session exists any more: a later CONNECT gets Session Present 0 (MQTT-3.2.2-2)
         }
     }
 
