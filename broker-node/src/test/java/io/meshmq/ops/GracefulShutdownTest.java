@@ -27,7 +27,7 @@ class GracefulShutdownTest {
     @DisplayName("SIGTERM: MQTT 5 clients get DISCONNECT 0x8B (Server shutting down), the JVM exits, the session is kept")
     void sigtermDisconnectsClientsAndKeepsSessions() throws Exception {
         CompletableFuture<Mqtt5DisconnectReasonCode> disconnectReason = new CompletableFuture<>();
-        try (BrokerProcess broker = BrokerProcess.start(dataDir, Map.of(), dataDir.resolveSibling("graceful-1.log"), 90)) {
+        try (BrokerProcess broker = BrokerProcess.start(dataDir, Map.of(), dataDir.resolve("broker-1.log"), 90)) {
             Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier("operator-test")
                     .serverHost("127.0.0.1").serverPort(broker.port())
                     .addDisconnectedListener(ctx -> {
@@ -46,7 +46,7 @@ class GracefulShutdownTest {
             assertThat(broker.awaitExit(60)).as("broker exits after SIGTERM").isTrue();
             assertThat(broker.output()).contains("disconnected 1 clients for shutdown");
         }
-        try (BrokerProcess again = BrokerProcess.start(dataDir, Map.of(), dataDir.resolveSibling("graceful-2.log"), 90)) {
+        try (BrokerProcess again = BrokerProcess.start(dataDir, Map.of(), dataDir.resolve("broker-2.log"), 90)) {
             Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier("operator-test")
                     .serverHost("127.0.0.1").serverPort(again.port()).buildBlocking();
             Mqtt5ConnAck ack = client.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
