@@ -488,23 +488,29 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         long now = System.currentTimeMillis();
         Publish p = m.message().toPublish(m.qos(), m.retain(), m.dup(), m.packetId(),
                 version.isV5() ? m.subscriptionIds() : List.of(), now);
-        if (version.isV5()) {
-            TopicAliases.Outbound a = aliases.outbound(p.topic());
-            if (a.alias() > 0) {
-                Properties props = p.properties().toBuilder().topicAlias(a.alias()).build();
-                p = new Publish(a.known() ? "" : p.topic(), p.qos(), p.retain(), p.dup(), p.packetId(), p.payload(), props);
-            }
-        }
-        byte[] bytes = MqttEncoder.encode(p, version);
-        if (bytes.length > clientMaxPacketSize) {
+        if (MqttEncoder.encodedSize(p, version) > clientMaxPacketSize) {
             // MQTT-3.1.2-25: too large for the client; discarded as if sent
             broker.metrics().dropped("too-large-for-client");
             if (m.qos() == QoS.AT_LEAST_ONCE) tellSession(new SessionEntity.PubAckReceived(connectionId, m.packetId()));
             if (m.qos() == QoS.EXACTLY_ONCE) tellSession(new SessionEntity.PubRecReceived(connectionId, m.packetId(), true));
             return this;
         }
-        broker.metrics().messageOut(p.payload().length);
-        write(ByteString.fromArrayUnsafe(bytes), m.qos() == QoS.AT_MOST_ONCE);
+        boolean droppable = m.qos() == QoS.AT_MOST_ONCE;
+        String newAlias = null;
+        if (version.isV5()) {
+            TopicAliases.Outbound a = aliases.outbound(p.topic());
+            if (a.alias() > 0) {
+                if (!a.known()) newAlias = p.topic();
+                Properties props = p.properties().toBuilder().topicAlias(a.alias()).build();
+                p = new Publish(a.known() ? "" : p.topic(), p.qos(), p.retain(), p.dup(), p.packetId(), p.payload(), props);
+            }
+        }
+        if (write(ByteString.fromArrayUnsafe(MqttEncoder.encode(p, version)), droppable)) {
+            broker.metrics().messageOut(p.payload().length);
+        } else if (newAlias != null) {
+            // the client never saw the alias being set: it must not be used for later packets (MQTT-3.3.2-?)
+            aliases.forget(newAlias);
+        }
         return this;
     }
 
@@ -514,22 +520,27 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         return this;
     }
 
-    private void write(ByteString bytes, boolean droppable) {
+    /** Queues bytes for the socket; false when a droppable (QoS 0) packet was dropped for a slow consumer. */
+    private boolean write(ByteString bytes, boolean droppable) {
         if (!overflow.isEmpty()) {
-            if (droppable) broker.metrics().dropped("qos0-slow-consumer");
-            else overflow.add(bytes);
-            return;
+            if (droppable) {
+                broker.metrics().dropped("qos0-slow-consumer");
+                return false;
+            }
+            overflow.add(bytes);
+            return true;
         }
         QueueOfferResult r = out.offer(bytes);
         if (r == QueueOfferResult.dropped()) {
             if (droppable) {
                 broker.metrics().dropped("qos0-slow-consumer");
-            } else {
-                // QoS 1/2 and control packets wait here; the session's receive window bounds how many
-                overflow.add(bytes);
-                timers.startSingleTimer(Tick.RETRY_WRITE, Tick.RETRY_WRITE, Duration.ofMillis(5));
+                return false;
             }
+            // QoS 1/2 and control packets wait here; the session's receive window bounds how many
+            overflow.add(bytes);
+            timers.startSingleTimer(Tick.RETRY_WRITE, Tick.RETRY_WRITE, Duration.ofMillis(5));
         }
+        return true;
     }
 
     private void drainOverflow() {

@@ -14,6 +14,8 @@ public final class TopicAliases {
     private final Map<Integer, String> inbound = new HashMap<>();
     private final int outboundMaximum;
     private final LinkedHashMap<String, Integer> outbound;
+    private final java.util.ArrayDeque<Integer> freed = new java.util.ArrayDeque<>();
+    private int allocated;
 
     public TopicAliases(int inboundMaximum, int outboundMaximum) {
         this.inboundMaximum = inboundMaximum;
@@ -45,8 +47,10 @@ public final class TopicAliases {
         Integer alias = outbound.get(topic);
         if (alias != null) return new Outbound(alias, true);
         int next;
-        if (outbound.size() < outboundMaximum) {
-            next = outbound.size() + 1;
+        if (!freed.isEmpty()) {
+            next = freed.pop();
+        } else if (allocated < outboundMaximum) {
+            next = ++allocated;
         } else {
             Map.Entry<String, Integer> eldest = outbound.entrySet().iterator().next();
             next = eldest.getValue();
@@ -54,6 +58,12 @@ public final class TopicAliases {
         }
         outbound.put(topic, next);
         return new Outbound(next, false);
+    }
+
+    /** Drops the outbound alias of {@code topic}, e.g. when the packet that would have set it was not sent. */
+    public void forget(String topic) {
+        Integer alias = outbound.remove(topic);
+        if (alias != null) freed.push(alias);
     }
 
     public record Outbound(int alias, boolean known) {
