@@ -5,6 +5,7 @@
 #   load-tests/bench.sh                 # everything (about 6 minutes)
 #   QUICK=1 load-tests/bench.sh         # 1 s warm-up, 3 s per scenario, 2,000 idle connections
 #   BROKERS="meshmq" PG=0 load-tests/bench.sh
+#   load-tests/bench.sh --table load-tests/target/bench-DATE.txt   # the table of an earlier run
 #
 # Environment: WARMUP (3s), DURATION (10s), IDLE (10000), PG (1: also MeshMQ on embedded PostgreSQL, needs
 # a non-root user, created as 'meshmq-bench' when run as root), BROKERS ("meshmq mosquitto"),
@@ -13,6 +14,31 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+
+# The table: one row per case and figure, one column per broker.
+table() { # table RESULTS.txt
+awk '
+  /^RESULT/ {
+    delete kv
+    for (i = 2; i <= NF; i++) { split($i, a, "="); kv[a[1]] = a[2] }
+    c = kv["case"]; sub(/^--scenario_/, "", c); sub(/_--broker-pid_[0-9]+/, "", c); gsub(/--/, "", c); l = kv["label"]
+    n = split("delivered_per_s acked_per_s p50_ms p99_ms p99_9_ms max_ms drain_ms publish_acked_per_s heap_per_conn_kib rss_per_conn_kib delivery_ratio error", ks, " ")
+    for (j = 1; j <= n; j++) if (ks[j] in kv) {
+      row = c " " ks[j]; if (!(row in seen)) { seen[row] = 1; rows[++nr] = row }
+      val[row, l] = kv[ks[j]]
+    }
+    if (!(l in hasl)) { hasl[l] = 1; labels[++nl] = l }
+  }
+  END {
+    printf "%-70s %-24s", "case", "figure"; for (k = 1; k <= nl; k++) printf " %14s", labels[k]; printf "\n"
+    for (r = 1; r <= nr; r++) {
+      split(rows[r], rc, " "); printf "%-70s %-24s", rc[1], rc[2]
+      for (k = 1; k <= nl; k++) printf " %14s", ((rows[r], labels[k]) in val ? val[rows[r], labels[k]] : "-")
+      printf "\n"
+    }
+  }' "$1"
+}
+if [[ "${1:-}" == --table ]]; then table "$2"; exit 0; fi
 
 WARMUP=${WARMUP:-3s}
 DURATION=${DURATION:-10s}
@@ -63,7 +89,7 @@ start_meshmq() { # start_meshmq LABEL OVERLAY [java -D options...]
     -Dbroker.data-dir="$WORK/data-$label" "$@" -jar "$BROKER_JAR" > "$WORK/$label.log" 2>&1 &
   BROKER_PID=$!; PIDS+=("$BROKER_PID")
   for _ in $(seq 120); do
-    grep -q "MeshMQ broker ready" "$WORK/$label.log" && { echo "$label ready (pid $BROKER_PID): $(grep -o 'MQTT on.*' "$WORK/$label.log")"; return 0; }
+    grep -q "MeshMQ broker ready" "$WORK/$label.log" 2>/dev/null && { echo "$label ready (pid $BROKER_PID): $(grep -o 'MQTT on.*' "$WORK/$label.log")"; return 0; }
     kill -0 "$BROKER_PID" 2>/dev/null || break
     sleep 0.5
   done
@@ -151,26 +177,6 @@ for b in $BROKERS; do
   esac
 done
 
-# The table: one row per case and figure, one column per broker.
 echo
-awk '
-  /^RESULT/ {
-    delete kv
-    for (i = 2; i <= NF; i++) { split($i, a, "="); kv[a[1]] = a[2] }
-    c = kv["case"]; sub(/^--scenario_/, "", c); l = kv["label"]
-    n = split("delivered_per_s acked_per_s p50_ms p99_ms p99_9_ms max_ms drain_ms publish_acked_per_s heap_per_conn_kib rss_per_conn_kib delivery_ratio error", ks, " ")
-    for (j = 1; j <= n; j++) if (ks[j] in kv) {
-      row = c " " ks[j]; if (!(row in seen)) { seen[row] = 1; rows[++nr] = row }
-      val[row, l] = kv[ks[j]]
-    }
-    if (!(l in hasl)) { hasl[l] = 1; labels[++nl] = l }
-  }
-  END {
-    printf "%-70s %-24s", "case", "figure"; for (k = 1; k <= nl; k++) printf " %14s", labels[k]; printf "\n"
-    for (r = 1; r <= nr; r++) {
-      split(rows[r], rc, " "); printf "%-70s %-24s", rc[1], rc[2]
-      for (k = 1; k <= nl; k++) printf " %14s", ((rows[r], labels[k]) in val ? val[rows[r], labels[k]] : "-")
-      printf "\n"
-    }
-  }' "$OUT" | tee "$OUT.table"
+table "$OUT" | tee "$OUT.table"
 echo "raw results: $OUT; logs: $WORK"

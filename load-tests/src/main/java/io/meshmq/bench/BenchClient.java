@@ -33,21 +33,29 @@ final class BenchClient implements AutoCloseable {
     private final InputStream in;
     final OutputStream out;
     private final MqttDecoder decoder;
-    private final byte[] readBuf = new byte[BUFFER];
+    private final byte[] readBuf;
     private final ArrayDeque<MqttPacket> backlog = new ArrayDeque<>();
     boolean sessionPresent;
 
     BenchClient(String host, int port, String clientId, ProtocolVersion version, int timeoutMs) throws IOException {
+        this(host, port, clientId, version, timeoutMs, BUFFER);
+    }
+
+    /** {@code buffer}: the read and write buffer size (small for idle connections: 10,000 x 128 KiB is too much). */
+    BenchClient(String host, int port, String clientId, ProtocolVersion version, int timeoutMs, int buffer) throws IOException {
         this.clientId = clientId;
+        this.readBuf = new byte[buffer];
         this.version = version;
         this.socket = new Socket();
         socket.setTcpNoDelay(true);
-        socket.setReceiveBufferSize(256 * 1024);
-        socket.setSendBufferSize(256 * 1024);
+        if (buffer >= BUFFER) {
+            socket.setReceiveBufferSize(256 * 1024);
+            socket.setSendBufferSize(256 * 1024);
+        }
         socket.connect(new InetSocketAddress(host, port), timeoutMs);
         socket.setSoTimeout(timeoutMs);
         this.in = socket.getInputStream();
-        this.out = new BufferedOutputStream(socket.getOutputStream(), BUFFER);
+        this.out = new BufferedOutputStream(socket.getOutputStream(), buffer);
         this.decoder = MqttDecoder.forClient(version, 16 * 1024 * 1024);
     }
 

@@ -44,7 +44,7 @@ final class IdleConnections {
             fs.add(pool.submit(() -> {
                 int i;
                 while ((i = next.getAndIncrement()) < n && System.nanoTime() < deadline) {
-                    BenchClient c = new BenchClient(o.host, o.port, "bench-idle-" + run + "-" + i, o.protocol(), (int) o.timeoutMs);
+                    BenchClient c = new BenchClient(o.host, o.port, "bench-idle-" + run + "-" + i, o.protocol(), (int) o.timeoutMs, 512);
                     try {
                         c.connect(true, 60, 0);
                     } catch (IOException e) {
