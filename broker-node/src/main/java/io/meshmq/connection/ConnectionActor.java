@@ -88,7 +88,6 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private Phase phase = Phase.AWAIT_CONNECT;
     private ProtocolVersion version = ProtocolVersion.MQTT_3_1_1;
     private String clientId;
-    private org.apache.pekko.actor.typed.RecipientRef<SessionEntity.Command> session;
     private long connectionId;
     private ApplicationMessage will;
     private long willDelay;
@@ -677,7 +676,6 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     }
 
     private void tellSession(SessionEntity.Command command) {
-        if (session == null) session = broker.sessions().session(clientId);
-        session.tell(command);
+        broker.sessions().tell(clientId, command);
     }
 }

@@ -9,10 +9,10 @@ import io.meshmq.connection.ConnectionRegistry;
 import io.meshmq.codec.ReasonCode;
 import io.meshmq.connection.ConnectionSettings;
 import io.meshmq.retain.RetainedMessageStore;
-import io.meshmq.routing.Deliverer;
 import io.meshmq.routing.LocalSubscriptionRegistry;
 import io.meshmq.routing.RetainedMessages;
 import io.meshmq.routing.Router;
+import io.meshmq.session.LocalSessions;
 import io.meshmq.session.SessionEntity;
 import io.meshmq.session.SessionSettings;
 import io.meshmq.transport.MqttListener;
@@ -112,13 +112,13 @@ public final class Broker implements AutoCloseable {
                     RetainedMessageStore.create("retained-messages", sessionSettings.journalPluginId(),
                             sessionSettings.snapshotPluginId()), "retained-messages", Props.empty());
             RetainedMessages retained = RetainedMessageStore.client(system, retainedStore);
-            Deliverer deliverer = SessionEntity.deliverer(system);
-            Router router = new Router(new LocalSubscriptionRegistry(), deliverer, retained);
-            SessionEntity.initSharding(system, router, sessionSettings, metrics);
+            LocalSessions sessions = new LocalSessions(system);
+            Router router = new Router(new LocalSubscriptionRegistry(), sessions, retained);
+            SessionEntity.initSharding(system, router, sessions, sessionSettings, metrics);
 
             wakePersistentSessions(system, b.getInt("session.wake-parallelism"));
 
-            BrokerServices services = new BrokerServices(router, clientId -> SessionEntity.ref(system, clientId),
+            BrokerServices services = new BrokerServices(router, sessions::tell,
                     metrics, ConnectionSettings.from(b.getConfig("connection")), Authenticator.ALLOW_ALL, new ConnectionRegistry());
             Tcp.ServerBinding mqtt = MqttListener.bind(system, services, b.getString("mqtt.host"), b.getInt("mqtt.port"),
                     Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -56,17 +56,11 @@ public final class SessionEntity {
         return PersistenceId.of(KEY.name(), clientId);
     }
 
-    /** The {@link Deliverer} that reaches sessions through sharding (usable once {@link #initSharding} ran). */
-    public static Deliverer deliverer(ActorSystem<?> system) {
-        ClusterSharding sharding = ClusterSharding.get(system);
-        return (clientId, sharedFilter, messages, replyTo, correlationId) ->
-                sharding.entityRefFor(KEY, clientId).tell(new Deliver(sharedFilter, messages, replyTo, correlationId));
-    }
-
     /** Registers the entity type with sharding on this node. */
-    public static void initSharding(ActorSystem<?> system, Router router, SessionSettings settings, Metrics metrics) {
+    public static void initSharding(ActorSystem<?> system, Router router, LocalSessions sessions,
+                                    SessionSettings settings, Metrics metrics) {
         ClusterSharding.get(system).init(Entity.of(KEY, ctx ->
-                        create(ctx.getEntityId(), ctx.getShard(), router, settings, metrics))
+                        create(ctx.getEntityId(), ctx.getShard(), router, sessions, settings, metrics))
                 .withStopMessage(new Stop()));
     }
 
@@ -76,9 +70,12 @@ public final class SessionEntity {
     }
 
     public static Behavior<Command> create(String clientId, ActorRef<ClusterSharding.ShardCommand> shard,
-                                           Router router, SessionSettings settings, Metrics metrics) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new SessionBehavior(clientId, ctx, timers, shard, router, settings, metrics)));
+                                           Router router, LocalSessions sessions, SessionSettings settings,
+                                           Metrics metrics) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+            sessions.register(clientId, ctx.getSelf());
+            return new SessionBehavior(clientId, ctx, timers, shard, router, sessions, settings, metrics);
+        }));
     }
 
     // ---- protocol ------------------------------------------------------------------------------------------
@@ -151,6 +148,7 @@ public final class SessionEntity {
         private final TimerScheduler<Command> timers;
         private final ActorRef<ClusterSharding.ShardCommand> shard;
         private final Router router;
+        private final LocalSessions sessions;
         private final SessionSettings settings;
         private final Metrics metrics;
 
@@ -171,7 +169,7 @@ public final class SessionEntity {
         private final java.util.Map<Long, String> sharedOrigin = new java.util.HashMap<>();
 
         SessionBehavior(String clientId, ActorContext<Command> ctx, TimerScheduler<Command> timers,
-                        ActorRef<ClusterSharding.ShardCommand> shard, Router router,
+                        ActorRef<ClusterSharding.ShardCommand> shard, Router router, LocalSessions sessions,
                         SessionSettings settings, Metrics metrics) {
             super(SessionEntity.persistenceId(clientId));
             this.clientId = clientId;
@@ -179,6 +177,7 @@ public final class SessionEntity {
             this.timers = timers;
             this.shard = shard;
             this.router = router;
+            this.sessions = sessions;
             this.settings = settings;
             this.metrics = metrics;
         }
@@ -216,7 +215,10 @@ public final class SessionEntity {
         }
 
         @Override public SignalHandler<SessionState> signalHandler() {
-            return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::onRecovered).build();
+            return newSignalHandlerBuilder()
+                    .onSignal(RecoveryCompleted.instance(), this::onRecovered)
+                    .onSignal(org.apache.pekko.actor.typed.PostStop.instance(), st -> sessions.unregister(clientId, ctx.getSelf()))
+                    .build();
         }
 
         private void onRecovered(SessionState state) {
@@ -533,6 +535,7 @@ public final class SessionEntity {
         }
 
         private void passivate() {
+            sessions.unregister(clientId, ctx.getSelf());
             shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
         }
 
