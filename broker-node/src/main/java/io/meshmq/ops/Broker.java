@@ -3,6 +3,8 @@ package io.meshmq.ops;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meshmq.auth.Authenticator;
+import io.meshmq.cluster.ClusterMode;
+import io.meshmq.cluster.ClusterRetainedStore;
 import io.meshmq.connection.BrokerServices;
 import io.meshmq.connection.ConnectionActor;
 import io.meshmq.connection.ConnectionRegistry;
@@ -12,7 +14,9 @@ import io.meshmq.retain.RetainedMessageStore;
 import io.meshmq.routing.Deliverer;
 import io.meshmq.routing.LocalSubscriptionRegistry;
 import io.meshmq.routing.RetainedMessages;
+import io.meshmq.routing.ReplicatedSubscriptionRegistry;
 import io.meshmq.routing.Router;
+import io.meshmq.routing.SubscriptionRegistry;
 import io.meshmq.session.SessionEntity;
 import io.meshmq.session.SessionSettings;
 import io.meshmq.transport.MqttListener;
@@ -91,7 +95,8 @@ public final class Broker implements AutoCloseable {
     }
 
     public static Broker start(Config config) throws Exception {
-        Config full = withJournal(config);
+        Config full = withJournal(ClusterMode.apply(config));
+        boolean clustered = ClusterMode.enabled(full);
         Config b = full.getConfig("broker");
         Config journal = b.getConfig("journal");
         if (journal.getBoolean("create-schema")) {
@@ -99,7 +104,11 @@ public final class Broker implements AutoCloseable {
                     journal.getString("user"), journal.getString("password"));
         }
 
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "meshmq", full);
+        if (clustered && !"postgres".equals(journal.getString("dialect"))) {
+            log.warn("cluster mode with a {} journal: every node must share one journal (PostgreSQL, cluster-config/postgres.conf)",
+                    journal.getString("dialect"));
+        }
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ClusterMode.SYSTEM_NAME, full);
         try {
             Cluster cluster = Cluster.get(system);
             if (full.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
@@ -108,12 +117,16 @@ public final class Broker implements AutoCloseable {
 
             Metrics metrics = new Metrics();
             SessionSettings sessionSettings = SessionSettings.from(b.getConfig("session"));
-            ActorRef<RetainedMessageStore.Command> retainedStore = system.systemActorOf(
-                    RetainedMessageStore.create("retained-messages", sessionSettings.journalPluginId(),
+            ActorRef<RetainedMessageStore.Command> retainedStore = clustered
+                    ? ClusterRetainedStore.init(system, sessionSettings.journalPluginId(), sessionSettings.snapshotPluginId())
+                    : system.systemActorOf(RetainedMessageStore.create("retained-messages", sessionSettings.journalPluginId(),
                             sessionSettings.snapshotPluginId()), "retained-messages", Props.empty());
             RetainedMessages retained = RetainedMessageStore.client(system, retainedStore);
             Deliverer deliverer = SessionEntity.deliverer(system);
-            Router router = new Router(new LocalSubscriptionRegistry(), deliverer, retained);
+            SubscriptionRegistry registry = clustered
+                    ? ReplicatedSubscriptionRegistry.start(system, ReplicatedSubscriptionRegistry.Settings.from(b.getConfig("cluster")))
+                    : new LocalSubscriptionRegistry();
+            Router router = new Router(registry, deliverer, retained);
             SessionEntity.initSharding(system, router, sessionSettings, metrics);
 
             wakePersistentSessions(system, b.getInt("session.wake-parallelism"));
@@ -129,9 +142,9 @@ public final class Broker implements AutoCloseable {
             }
             Broker broker = new Broker(system, metrics, mqtt, tls, services.connections());
             broker.registerShutdown();
-            log.info("MeshMQ broker ready: MQTT on {}:{}{}, journal {}", b.getString("mqtt.host"), broker.mqttPort(),
+            log.info("MeshMQ broker ready: MQTT on {}:{}{}, journal {}{}", b.getString("mqtt.host"), broker.mqttPort(),
                     tls == null ? "" : ", MQTT over TLS on " + b.getString("tls.host") + ":" + broker.tlsPort(),
-                    journal.getString("dialect"));
+                    journal.getString("dialect"), clustered ? ", cluster node " + cluster.selfMember().address() : "");
             return broker;
         } catch (Exception e) {
             system.terminate();
