@@ -159,6 +159,8 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
         private final SelfUniqueAddress self;
         /** Per partition, the entries applied to {@link #index}. */
         private final Map<Integer, Set<String>> applied = new HashMap<>();
+        /** Per partition, the replicated set as far as this actor has seen it. */
+        private final Map<Integer, ORSet<String>> seen = new HashMap<>();
 
         Replicating(org.apache.pekko.actor.typed.javadsl.ActorContext<Command> ctx, TimerScheduler<Command> timers,
                     ReplicatorMessageAdapter<Command, ORSet<String>> replicator) {
@@ -249,9 +251,15 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
             });
         }
 
-        /** Makes the index hold exactly {@code set}'s entries for the partition. */
+        /**
+         * Makes the index hold the entries of the partition as of {@code set} merged into what was seen before:
+         * change notifications and read answers come by different paths, so an older state may arrive after a newer
+         * one, and merging (the CRDT's own join) keeps the newer.
+         */
         private void reconcile(int partition, ORSet<String> set) {
-            Set<String> now = set.getElements();
+            ORSet<String> merged = seen.containsKey(partition) ? seen.get(partition).merge(set) : set;
+            seen.put(partition, merged);
+            Set<String> now = merged.getElements();
             Set<String> before = applied.getOrDefault(partition, Set.of());
             for (String e : now) if (!before.contains(e)) apply(e, true);
             for (String e : before) if (!now.contains(e)) apply(e, false);
