@@ -118,6 +118,16 @@ final class ThreeNodeCluster implements AutoCloseable {
         }
     }
 
+    /** Stops every node (abruptly) and starts three new ones, on new ports, on the same journal. */
+    void restartAll() throws Exception {
+        for (int i = 0; i < 3; i++) if (alive[i]) { nodes.get(i).close(); alive[i] = false; }
+        nodes.clear();
+        int[] ports = {freePort(), freePort(), freePort()};
+        for (int port : ports) nodes.add(Broker.start(nodeConfig(port, ports[0])));
+        java.util.Arrays.fill(alive, true);
+        awaitUp(3, Duration.ofSeconds(40));
+    }
+
     @Override
     public void close() {
         for (int i = nodes.size() - 1; i >= 0; i--) if (alive[i]) nodes.get(i).close();
