@@ -129,7 +129,13 @@ public final class Broker implements AutoCloseable {
             Router router = new Router(registry, deliverer, retained);
             SessionEntity.initSharding(system, router, sessionSettings, metrics);
 
+            if (clustered) awaitUp(cluster, b.getDuration("cluster.join-timeout"));
             wakePersistentSessions(system, b.getInt("session.wake-parallelism"));
+            if (registry instanceof ReplicatedSubscriptionRegistry replicated) {
+                // a node that just joined must know the cluster's subscriptions before it accepts a PUBLISH
+                Duration t = b.getDuration("cluster.subscription-write-timeout");
+                replicated.initialSync(t).toCompletableFuture().get(t.toMillis() * 2 + 5000, TimeUnit.MILLISECONDS);
+            }
 
             BrokerServices services = new BrokerServices(router, clientId -> SessionEntity.ref(system, clientId),
                     metrics, ConnectionSettings.from(b.getConfig("connection")), Authenticator.ALLOW_ALL, new ConnectionRegistry());
@@ -150,6 +156,18 @@ public final class Broker implements AutoCloseable {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
             throw e;
+        }
+    }
+
+    /** Waits until this node is an Up member of its cluster (it joined the seed nodes, or formed the cluster). */
+    private static void awaitUp(Cluster cluster, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (cluster.selfMember().status() != org.apache.pekko.cluster.MemberStatus.up()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(cluster.selfMember().address() + " did not join the cluster within "
+                        + timeout + ": are the seed nodes (broker.cluster.seed-nodes) reachable?");
+            }
+            Thread.sleep(50);
         }
     }
 

@@ -97,6 +97,17 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
     @Override
     public int size() { return index.size(); }
 
+    /**
+     * Reads every partition from a majority of the nodes into this node's replica and index. Start-up calls it once
+     * the node is Up and before clients are accepted, so that a node that just joined routes to the subscriptions
+     * made before it joined. Completes (with what could be read) within about {@code timeout}.
+     */
+    public CompletionStage<Done> initialSync(Duration timeout) {
+        CompletableFuture<Done> done = new CompletableFuture<>();
+        actor.tell(new InitialSync(timeout, done));
+        return done;
+    }
+
     static String entry(String clientId, String filter) { return clientId + '\u0000' + filter; }
 
     private int partitionOf(String filter) { return Math.floorMod(filter.hashCode(), settings.partitions()); }
@@ -137,6 +148,11 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
     private record Changed(int partition, ORSet<String> set) implements Command {}
 
     private record Peers(Receptionist.Listing listing) implements Command {}
+
+    private record InitialSync(Duration timeout, CompletableFuture<Done> done) implements Command {}
+
+    private record InitialRead(int partition, Replicator.GetResponse<ORSet<String>> response, int[] left,
+                               CompletableFuture<Done> done) implements Command {}
 
     /** From a writing node: apply your replica of {@code partition} and answer once it shows the change. */
     public record Sync(int partition, String entry, boolean present, ActorRef<Synced> replyTo)
@@ -185,6 +201,8 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
                     .onMessage(Local.class, this::onLocal)
                     .onMessage(Changed.class, c -> { reconcile(c.partition(), c.set()); return Behaviors.same(); })
                     .onMessage(Peers.class, this::onPeers)
+                    .onMessage(InitialSync.class, this::onInitialSync)
+                    .onMessage(InitialRead.class, this::onInitialRead)
                     .onMessage(Sync.class, s -> { check(s, 0); return Behaviors.same(); })
                     .onMessage(Retry.class, r -> { check(r.sync(), r.attempt()); return Behaviors.same(); })
                     .build();
@@ -228,6 +246,28 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
             if (l.response() instanceof Replicator.GetSuccess<ORSet<String>> ok) reconcile(l.partition(), ok.dataValue());
             else if (l.response() instanceof Replicator.NotFound) reconcile(l.partition(), ORSet.empty());
             l.then().run();
+            return Behaviors.same();
+        }
+
+        private Behavior<Command> onInitialSync(InitialSync s) {
+            int[] left = {keys.size()};
+            for (int i = 0; i < keys.size(); i++) {
+                int p = i;
+                replicator.askGet(replyTo -> new Replicator.Get<>(keys.get(p), new Replicator.ReadMajority(s.timeout()), replyTo),
+                        rsp -> new InitialRead(p, rsp, left, s.done()));
+            }
+            return Behaviors.same();
+        }
+
+        private Behavior<Command> onInitialRead(InitialRead r) {
+            if (r.response() instanceof Replicator.GetSuccess<ORSet<String>> ok) {
+                reconcile(r.partition(), ok.dataValue());
+            } else if (r.response() instanceof Replicator.GetFailure) {
+                log.warn("subscriptions of partition {} not read from a majority at start-up; using this node's replica",
+                        r.partition());
+                readLocal(r.partition(), () -> { });
+            }
+            if (--r.left()[0] == 0) r.done().complete(Done.getInstance());
             return Behaviors.same();
         }
 
