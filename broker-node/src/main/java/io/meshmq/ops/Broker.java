@@ -3,6 +3,8 @@ package io.meshmq.ops;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meshmq.auth.Authenticator;
+import io.meshmq.cluster.ClusterMode;
+import io.meshmq.cluster.ClusterRetainedStore;
 import io.meshmq.connection.BrokerServices;
 import io.meshmq.connection.ConnectionActor;
 import io.meshmq.connection.ConnectionRegistry;
@@ -11,7 +13,9 @@ import io.meshmq.connection.ConnectionSettings;
 import io.meshmq.retain.RetainedMessageStore;
 import io.meshmq.routing.LocalSubscriptionRegistry;
 import io.meshmq.routing.RetainedMessages;
+import io.meshmq.routing.ReplicatedSubscriptionRegistry;
 import io.meshmq.routing.Router;
+import io.meshmq.routing.SubscriptionRegistry;
 import io.meshmq.session.LocalSessions;
 import io.meshmq.session.SessionEntity;
 import io.meshmq.session.SessionSettings;
@@ -91,7 +95,8 @@ public final class Broker implements AutoCloseable {
     }
 
     public static Broker start(Config config) throws Exception {
-        Config full = withJournal(config);
+        Config full = withJournal(ClusterMode.apply(config));
+        boolean clustered = ClusterMode.enabled(full);
         Config b = full.getConfig("broker");
         Config journal = b.getConfig("journal");
         if (journal.getBoolean("create-schema")) {
@@ -99,7 +104,11 @@ public final class Broker implements AutoCloseable {
                     journal.getString("user"), journal.getString("password"));
         }
 
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "meshmq", full);
+        if (clustered && !"postgres".equals(journal.getString("dialect"))) {
+            log.warn("cluster mode with a {} journal: every node must share one journal (PostgreSQL, cluster-config/postgres.conf)",
+                    journal.getString("dialect"));
+        }
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ClusterMode.SYSTEM_NAME, full);
         try {
             Cluster cluster = Cluster.get(system);
             if (full.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
@@ -108,15 +117,27 @@ public final class Broker implements AutoCloseable {
 
             Metrics metrics = new Metrics();
             SessionSettings sessionSettings = SessionSettings.from(b.getConfig("session"));
-            ActorRef<RetainedMessageStore.Command> retainedStore = system.systemActorOf(
-                    RetainedMessageStore.create("retained-messages", sessionSettings.journalPluginId(),
+            ActorRef<RetainedMessageStore.Command> retainedStore = clustered
+                    ? ClusterRetainedStore.init(system, sessionSettings.journalPluginId(), sessionSettings.snapshotPluginId())
+                    : system.systemActorOf(RetainedMessageStore.create("retained-messages", sessionSettings.journalPluginId(),
                             sessionSettings.snapshotPluginId()), "retained-messages", Props.empty());
             RetainedMessages retained = RetainedMessageStore.client(system, retainedStore);
-            LocalSessions sessions = new LocalSessions(system);
-            Router router = new Router(new LocalSubscriptionRegistry(), sessions, retained);
+            // the direct path to local sessions is for a single node: in a cluster, entities move between nodes
+            // and every sender must keep using sharding for a target to keep the order of its messages
+            LocalSessions sessions = new LocalSessions(system, !clustered);
+            SubscriptionRegistry registry = clustered
+                    ? ReplicatedSubscriptionRegistry.start(system, ReplicatedSubscriptionRegistry.Settings.from(b.getConfig("cluster")))
+                    : new LocalSubscriptionRegistry();
+            Router router = new Router(registry, sessions, retained);
             SessionEntity.initSharding(system, router, sessions, sessionSettings, metrics);
 
+            if (clustered) awaitUp(cluster, b.getDuration("cluster.join-timeout"));
             wakePersistentSessions(system, b.getInt("session.wake-parallelism"));
+            if (registry instanceof ReplicatedSubscriptionRegistry replicated) {
+                // a node that just joined must know the cluster's subscriptions before it accepts a PUBLISH
+                Duration t = b.getDuration("cluster.subscription-write-timeout");
+                replicated.initialSync(t).toCompletableFuture().get(t.toMillis() * 2 + 5000, TimeUnit.MILLISECONDS);
+            }
 
             BrokerServices services = new BrokerServices(router, sessions::tell,
                     metrics, ConnectionSettings.from(b.getConfig("connection")), Authenticator.ALLOW_ALL, new ConnectionRegistry());
@@ -129,14 +150,26 @@ public final class Broker implements AutoCloseable {
             }
             Broker broker = new Broker(system, metrics, mqtt, tls, services.connections());
             broker.registerShutdown();
-            log.info("MeshMQ broker ready: MQTT on {}:{}{}, journal {}", b.getString("mqtt.host"), broker.mqttPort(),
+            log.info("MeshMQ broker ready: MQTT on {}:{}{}, journal {}{}", b.getString("mqtt.host"), broker.mqttPort(),
                     tls == null ? "" : ", MQTT over TLS on " + b.getString("tls.host") + ":" + broker.tlsPort(),
-                    journal.getString("dialect"));
+                    journal.getString("dialect"), clustered ? ", cluster node " + cluster.selfMember().address() : "");
             return broker;
         } catch (Exception e) {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
             throw e;
+        }
+    }
+
+    /** Waits until this node is an Up member of its cluster (it joined the seed nodes, or formed the cluster). */
+    private static void awaitUp(Cluster cluster, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (cluster.selfMember().status() != org.apache.pekko.cluster.MemberStatus.up()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(cluster.selfMember().address() + " did not join the cluster within "
+                        + timeout + ": are the seed nodes (broker.cluster.seed-nodes) reachable?");
+            }
+            Thread.sleep(50);
         }
     }
 

@@ -34,7 +34,10 @@ public final class RetainedMessageStore {
 
     public record Retain(ApplicationMessage message, ActorRef<DeliveryAck> replyTo, long correlationId) implements Command {}
 
-    public record Match(String filter, ActorRef<List<ApplicationMessage>> replyTo) implements Command {}
+    public record Match(String filter, ActorRef<Matched> replyTo) implements Command {}
+
+    /** Answer to {@link Match}; a record, not a bare list, so that it crosses nodes (the store is a cluster singleton). */
+    public record Matched(List<ApplicationMessage> messages) implements CborSerializable {}
 
     public sealed interface Event extends CborSerializable {}
 
@@ -71,7 +74,8 @@ public final class RetainedMessageStore {
             }
 
             @Override public CompletionStage<List<ApplicationMessage>> match(String filter) {
-                return AskPattern.ask(store, r -> new Match(filter, r), Duration.ofSeconds(10), system.scheduler());
+                return AskPattern.<Command, Matched>ask(store, r -> new Match(filter, r), Duration.ofSeconds(10),
+                        system.scheduler()).thenApply(Matched::messages);
             }
         };
     }
@@ -122,7 +126,7 @@ public final class RetainedMessageStore {
                         long now = System.currentTimeMillis();
                         List<ApplicationMessage> found = new ArrayList<>();
                         state.index.match(m.filter(), msg -> { if (!msg.isExpired(now)) found.add(msg); });
-                        m.replyTo().tell(found);
+                        m.replyTo().tell(new Matched(found));
                         return Effect().none();
                     })
                     .build();

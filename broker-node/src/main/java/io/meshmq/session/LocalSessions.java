@@ -23,12 +23,16 @@ public final class LocalSessions implements Deliverer {
     private final ClusterSharding sharding;
     private final ConcurrentHashMap<String, ActorRef<SessionEntity.Command>> local = new ConcurrentHashMap<>();
 
-    public LocalSessions(ActorSystem<?> system) {
+    private final boolean direct;
+
+    /** {@code direct}: use the direct path at all (single node); otherwise everything goes through sharding. */
+    public LocalSessions(ActorSystem<?> system, boolean direct) {
         this.sharding = ClusterSharding.get(system);
+        this.direct = direct;
     }
 
     void register(String clientId, ActorRef<SessionEntity.Command> ref) {
-        local.put(clientId, ref);
+        if (direct) local.put(clientId, ref);
     }
 
     void unregister(String clientId, ActorRef<SessionEntity.Command> ref) {

@@ -1,0 +1,140 @@
+package io.meshmq.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.meshmq.ops.Broker;
+import io.meshmq.session.SessionEntity;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+
+/**
+ * Three broker nodes in this JVM, one Pekko cluster on 127.0.0.1 (distinct Artery ports, the first node is the seed),
+ * sharing one embedded PostgreSQL journal. {@link #kill} stops a node the way a crash does (no leaving, no hand-off)
+ * and downs it from a survivor.
+ */
+final class ThreeNodeCluster implements AutoCloseable {
+    final EmbeddedPostgres postgres;
+    final List<Broker> nodes = new ArrayList<>();
+    final boolean[] alive = {true, true, true};
+
+    private ThreeNodeCluster(EmbeddedPostgres postgres) { this.postgres = postgres; }
+
+    static ThreeNodeCluster start() throws Exception {
+        ThreeNodeCluster c = new ThreeNodeCluster(EmbeddedPostgres.builder().start());
+        try {
+            int[] ports = {freePort(), freePort(), freePort()};
+            for (int port : ports) c.nodes.add(Broker.start(c.nodeConfig(port, ports[0])));
+            c.awaitUp(3, Duration.ofSeconds(40));
+            return c;
+        } catch (Exception | Error e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private Config nodeConfig(int port, int seedPort) throws IOException {
+        Map<String, Object> m = new HashMap<>();
+        m.put("broker.data-dir", Files.createTempDirectory("meshmq-cluster").toString());
+        m.put("broker.mqtt.host", "127.0.0.1");
+        m.put("broker.mqtt.port", 0);
+        m.put("broker.cluster.host", "127.0.0.1");
+        m.put("broker.cluster.port", port);
+        m.put("broker.cluster.seed-nodes", "127.0.0.1:" + seedPort);
+        m.put("broker.journal.url", "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres?reWriteBatchedInserts=true");
+        m.put("broker.journal.user", "postgres");
+        m.put("broker.journal.password", "");
+        m.put("broker.journal.max-connections", 4);
+        // so that kill() is a crash: the actor system stops without leaving the cluster or handing shards over
+        m.put("pekko.coordinated-shutdown.run-by-actor-system-terminate", "off");
+        m.put("pekko.coordinated-shutdown.terminate-actor-system", "off");
+        Config overrides = ConfigFactory.parseMap(m)
+                .withFallback(ConfigFactory.parseResources("cluster-config/postgres.conf"));
+        return Broker.loadConfig(overrides);
+    }
+
+    Broker node(int i) { return nodes.get(i); }
+
+    int port(int i) { return nodes.get(i).mqttPort(); }
+
+    /** Waits until node 0 (or the first live node) sees {@code n} members Up. */
+    void awaitUp(int n, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        int observer = firstAlive();
+        while (System.nanoTime() < deadline) {
+            long up = StreamSupport.stream(Cluster.get(node(observer).system()).state().getMembers().spliterator(), false)
+                    .filter(mb -> mb.status() == MemberStatus.up()).count();
+            if (up == n) return;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("cluster did not reach " + n + " Up members within " + within);
+    }
+
+    int firstAlive() {
+        for (int i = 0; i < 3; i++) if (alive[i]) return i;
+        throw new IllegalStateException("no node alive");
+    }
+
+    /** The node whose shard region holds the session entity of {@code clientId}, or -1. */
+    int hostOfSession(String clientId) throws Exception {
+        for (int i = 0; i < 3; i++) {
+            if (!alive[i]) continue;
+            var system = node(i).system();
+            ShardRegion.CurrentShardRegionState state = AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
+                            ShardRegion.CurrentShardRegionState>ask(ClusterSharding.get(system).shardState(),
+                            r -> new GetShardRegionState(SessionEntity.KEY, r), Duration.ofSeconds(5), system.scheduler())
+                    .toCompletableFuture().get();
+            for (ShardRegion.ShardState s : state.getShards()) if (s.getEntityIds().contains(clientId)) return i;
+        }
+        return -1;
+    }
+
+    /** Stops node {@code i} abruptly and downs it from a survivor; waits until the two others see each other Up. */
+    void kill(int i) throws Exception {
+        var address = Cluster.get(node(i).system()).selfMember().address();
+        node(i).system().terminate();
+        node(i).system().getWhenTerminated().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        alive[i] = false;
+        Cluster.get(node(firstAlive()).system()).manager().tell(new org.apache.pekko.cluster.typed.Down(address));
+        awaitUp(2, Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline && StreamSupport.stream(
+                Cluster.get(node(firstAlive()).system()).state().getMembers().spliterator(), false).count() > 2) {
+            Thread.sleep(100);
+        }
+    }
+
+    /** Stops every node (abruptly) and starts three new ones, on new ports, on the same journal. */
+    void restartAll() throws Exception {
+        for (int i = 0; i < 3; i++) if (alive[i]) { nodes.get(i).close(); alive[i] = false; }
+        nodes.clear();
+        int[] ports = {freePort(), freePort(), freePort()};
+        for (int port : ports) nodes.add(Broker.start(nodeConfig(port, ports[0])));
+        java.util.Arrays.fill(alive, true);
+        awaitUp(3, Duration.ofSeconds(40));
+    }
+
+    @Override
+    public void close() {
+        for (int i = nodes.size() - 1; i >= 0; i--) if (alive[i]) nodes.get(i).close();
+        try { postgres.close(); } catch (IOException ignored) { }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) { return s.getLocalPort(); }
+    }
+}
