@@ -2,7 +2,6 @@ package io.meshmq.ops;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.meshmq.auth.Authenticator;
 import io.meshmq.connection.BrokerServices;
 import io.meshmq.connection.ConnectionActor;
 import io.meshmq.connection.ConnectionRegistry;
@@ -119,7 +118,8 @@ public final class Broker implements AutoCloseable {
             wakePersistentSessions(system, b.getInt("session.wake-parallelism"));
 
             BrokerServices services = new BrokerServices(router, clientId -> SessionEntity.ref(system, clientId),
-                    metrics, ConnectionSettings.from(b.getConfig("connection")), Authenticator.ALLOW_ALL, new ConnectionRegistry());
+                    metrics, ConnectionSettings.from(b.getConfig("connection")), io.meshmq.auth.Security.get(system).authenticator(),
+                    new ConnectionRegistry());
             Tcp.ServerBinding mqtt = MqttListener.bind(system, services, b.getString("mqtt.host"), b.getInt("mqtt.port"),
                     Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
             Tcp.ServerBinding tls = null;
