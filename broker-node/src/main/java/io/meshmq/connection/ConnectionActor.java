@@ -88,6 +88,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private final MqttDecoder decoder;
     private final ArrayDeque<ByteString> overflow = new ArrayDeque<>();
     private final ConnectionGuard guard;
+    /** While a session batch is being encoded: its bytes, whether any must not be dropped, aliases it sets. */
+    private org.apache.pekko.util.ByteStringBuilder batch;
+    private boolean batchRequired;
+    private final List<String> batchAliases = new ArrayList<>();
 
     private Phase phase = Phase.AWAIT_CONNECT;
     private ProtocolVersion version = ProtocolVersion.MQTT_3_1_1;
@@ -136,6 +140,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 .onMessage(Received.class, this::onReceived)
                 .onMessage(StreamClosed.class, this::onStreamClosed)
                 .onMessage(ToConnection.SendPublish.class, this::onSendPublish)
+                .onMessage(ToConnection.Batch.class, this::onBatch)
                 .onMessage(ToConnection.SendPubRel.class, m -> send(new MqttPacket.PubRel(m.packetId(), ReasonCode.SUCCESS, Properties.EMPTY)))
                 .onMessage(ToConnection.SendSubAck.class, m -> send(new MqttPacket.SubAck(m.packetId(), guard.subAckCodes(m.packetId(), m.reasonCodes()), Properties.EMPTY)))
                 .onMessage(ConnectionGuard.DelayedAck.class, m -> { m.ackTo().tell(StreamAck.INSTANCE); return this; })
@@ -509,6 +514,23 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
 
     // ---- outbound ----------------------------------------------------------------------------------------------
 
+    /** Builds one socket write from a session's batch; see {@link #write}. */
+    private Behavior<ConnectionCommand> onBatch(ToConnection.Batch b) {
+        batch = new org.apache.pekko.util.ByteStringBuilder();
+        batchRequired = false;
+        batchAliases.clear();
+        for (ToConnection c : b.commands()) {
+            if (c instanceof ToConnection.SendPublish p) onSendPublish(p);
+            else if (c instanceof ToConnection.SendPubRel r) send(new MqttPacket.PubRel(r.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));
+        }
+        org.apache.pekko.util.ByteStringBuilder built = batch;
+        batch = null;
+        if (built.length() > 0 && !write(built.result(), !batchRequired)) {
+            batchAliases.forEach(aliases::forget);
+        }
+        return this;
+    }
+
     private Behavior<ConnectionCommand> onSendPublish(ToConnection.SendPublish m) {
         if (phase != Phase.CONNECTED) return this;
         long now = System.currentTimeMillis();
@@ -532,7 +554,12 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 p = new Publish(a.known() ? "" : p.topic(), p.qos(), p.retain(), p.dup(), p.packetId(), p.payload(), props);
             }
         }
-        if (write(ByteString.fromArrayUnsafe(MqttEncoder.encode(p, version)), droppable)) {
+        if (batch != null) {
+            batch.putBytes(MqttEncoder.encode(p, version));
+            batchRequired |= !droppable;
+            if (newAlias != null) batchAliases.add(newAlias);
+            broker.metrics().messageOut(p.payload().length);
+        } else if (write(ByteString.fromArrayUnsafe(MqttEncoder.encode(p, version)), droppable)) {
             broker.metrics().messageOut(p.payload().length);
         } else if (newAlias != null) {
             // the client never saw the alias being set: it must not be used for later packets (MQTT-3.3.2-?)
@@ -543,6 +570,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
 
     private Behavior<ConnectionCommand> send(MqttPacket packet) {
         if (phase == Phase.CLOSED) return this;
+        if (batch != null) {
+            batch.putBytes(MqttEncoder.encode(packet, version));
+            batchRequired = true;
+            return this;
+        }
         write(ByteString.fromArrayUnsafe(MqttEncoder.encode(packet, version)), false);
         return this;
     }

@@ -163,6 +163,7 @@ public final class SessionEntity {
         /** Highest position that may have been sent on an earlier connection (DUP on resend). */
         private long maybeSentThrough;
         private final List<Long> completedNotJournaled = new ArrayList<>();
+        private final List<ToConnection> outbox = new ArrayList<>();
         private final List<Long> receivedNotJournaled = new ArrayList<>();
         /** The will whose delay timer runs (transient), published early if the session ends first. */
         private ApplicationMessage pendingWill;
@@ -308,7 +309,7 @@ public final class SessionEntity {
                 if (how == null) continue;
                 if (how.qos() == QoS.AT_MOST_ONCE) {
                     if (connection != null) {
-                        connection.tell(new ToConnection.SendPublish(m, QoS.AT_MOST_ONCE, how.retain(), false, 0,
+                        outbox.add(new ToConnection.SendPublish(m, QoS.AT_MOST_ONCE, how.retain(), false, 0,
                                 how.subscriptionIds()));
                     } else {
                         metrics.dropped("qos0-offline");
@@ -323,6 +324,7 @@ public final class SessionEntity {
                 if (d.sharedFilter() != null) sharedOrigin.put(seq, d.sharedFilter());
                 enqueue.add(new Outbound(seq++, m, how.qos(), how.retain(), how.subscriptionIds(), Outbound.Phase.PUBLISH));
             }
+            flushOutbox();
             if (enqueue == null) {
                 if (d.replyTo() != null) d.replyTo().tell(new DeliveryAck(d.correlationId(), true));
                 return Effect().none();
@@ -341,7 +343,7 @@ public final class SessionEntity {
             for (Outbound o : List.copyOf(state.unsentInWindow(sentThrough, window))) {
                 sentThrough = o.seq();
                 if (o.phase() == Outbound.Phase.PUBREL) {
-                    connection.tell(new ToConnection.SendPubRel(o.packetId()));
+                    outbox.add(new ToConnection.SendPubRel(o.packetId()));
                     continue;
                 }
                 boolean dup = o.seq() <= maybeSentThrough;
@@ -351,14 +353,27 @@ public final class SessionEntity {
                     expired.add(o.seq());
                     continue;
                 }
-                connection.tell(new ToConnection.SendPublish(o.message(), o.qos(), o.retain(), dup, o.packetId(),
+                outbox.add(new ToConnection.SendPublish(o.message(), o.qos(), o.retain(), dup, o.packetId(),
                         o.subscriptionIds()));
             }
+            flushOutbox();
             if (expired != null) {
                 metrics.dropped("expired");
                 completeLocally(state, expired);
                 pump(state);
             }
+        }
+
+        /**
+         * Everything one command has for the connection goes in one message: a burst read from a publisher
+         * becomes one mailbox hop and one socket write per subscriber, not one per PUBLISH.
+         */
+        private void flushOutbox() {
+            if (outbox.isEmpty()) return;
+            if (connection != null) {
+                connection.tell(outbox.size() == 1 ? outbox.get(0) : new ToConnection.Batch(List.copyOf(outbox)));
+            }
+            outbox.clear();
         }
 
         private void completeLocally(SessionState state, List<Long> seqs) {

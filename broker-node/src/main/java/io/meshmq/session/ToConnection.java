@@ -19,6 +19,9 @@ public sealed interface ToConnection extends ConnectionCommand {
 
     record SendPubRel(int packetId) implements ToConnection {}
 
+    /** Several of the above, in order, written to the socket together. */
+    record Batch(List<ToConnection> commands) implements ToConnection {}
+
     record SendSubAck(int packetId, List<ReasonCode> reasonCodes) implements ToConnection {}
 
     record SendUnsubAck(int packetId, List<ReasonCode> reasonCodes) implements ToConnection {}
