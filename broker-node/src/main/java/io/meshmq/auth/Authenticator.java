@@ -9,6 +9,15 @@ public interface Authenticator {
     /** SUCCESS, or the reason to put in the CONNACK (e.g. BAD_USER_NAME_OR_PASSWORD, NOT_AUTHORIZED). */
     ReasonCode authenticate(MqttPacket.Connect connect, String remoteAddress);
 
-    /** Lets every client in; the single-node default. */
+    /**
+     * The full form: also sees the TLS client certificate chain and says who the client is. The default delegates
+     * to {@link #authenticate(MqttPacket.Connect, String)} and trusts the CONNECT's user name.
+     */
+    default AuthResult authenticate(MqttPacket.Connect connect, ClientInfo client) {
+        ReasonCode r = authenticate(connect, client.remoteAddress());
+        return r == ReasonCode.SUCCESS ? AuthResult.ok(connect.username(), null) : AuthResult.refused(r, "refused");
+    }
+
+    /** Lets every client in; for tests and embedding. The broker's default is {@link BrokerAuthenticator}. */
     Authenticator ALLOW_ALL = (connect, remote) -> ReasonCode.SUCCESS;
 }

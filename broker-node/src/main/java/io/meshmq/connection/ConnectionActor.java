@@ -68,7 +68,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
 
     public static Behavior<ConnectionCommand> create(BrokerServices broker, BoundedSourceQueue<ByteString> out,
                                                      String remote) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ConnectionActor(ctx, timers, broker, out, remote)));
+        return create(broker, out, remote, List::of);
+    }
+
+    /** {@code peerCertificates}: the TLS client certificate chain, known once the handshake is done (empty: none). */
+    public static Behavior<ConnectionCommand> create(BrokerServices broker, BoundedSourceQueue<ByteString> out, String remote,
+                                                     java.util.function.Supplier<List<java.security.cert.X509Certificate>> peerCertificates) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ConnectionActor(ctx, timers, broker, out, remote,
+                new ConnectionGuard(io.meshmq.auth.Security.get(ctx.getSystem()), broker.metrics(), remote, peerCertificates))));
     }
 
     private enum Phase { AWAIT_CONNECT, ATTACHING, CONNECTED, CLOSED }
@@ -80,6 +87,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private final String remote;
     private final MqttDecoder decoder;
     private final ArrayDeque<ByteString> overflow = new ArrayDeque<>();
+    private final ConnectionGuard guard;
     /** While a session batch is being encoded: its bytes, whether any must not be dropped, aliases it sets. */
     private org.apache.pekko.util.ByteStringBuilder batch;
     private boolean batchRequired;
@@ -110,8 +118,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private long nextCorrelation;
 
     private ConnectionActor(ActorContext<ConnectionCommand> ctx, TimerScheduler<ConnectionCommand> timers,
-                            BrokerServices broker, BoundedSourceQueue<ByteString> out, String remote) {
+                            BrokerServices broker, BoundedSourceQueue<ByteString> out, String remote, ConnectionGuard guard) {
         super(ctx);
+        this.guard = guard;
         this.timers = timers;
         this.broker = broker;
         this.settings = broker.connectionSettings();
@@ -132,7 +141,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 .onMessage(ToConnection.SendPublish.class, this::onSendPublish)
                 .onMessage(ToConnection.Batch.class, this::onBatch)
                 .onMessage(ToConnection.SendPubRel.class, m -> send(new MqttPacket.PubRel(m.packetId(), ReasonCode.SUCCESS, Properties.EMPTY)))
-                .onMessage(ToConnection.SendSubAck.class, m -> send(new MqttPacket.SubAck(m.packetId(), m.reasonCodes(), Properties.EMPTY)))
+                .onMessage(ToConnection.SendSubAck.class, m -> send(new MqttPacket.SubAck(m.packetId(), guard.subAckCodes(m.packetId(), m.reasonCodes()), Properties.EMPTY)))
+                .onMessage(ConnectionGuard.DelayedAck.class, m -> { m.ackTo().tell(StreamAck.INSTANCE); return this; })
                 .onMessage(ToConnection.SendUnsubAck.class, m -> send(new MqttPacket.UnsubAck(m.packetId(),
                         version.isV5() ? m.reasonCodes() : List.of(), Properties.EMPTY)))
                 .onMessage(ToConnection.SessionAttached.class, this::onAttached)
@@ -182,7 +192,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             }
         }
         if (batch != null && phase == Phase.CONNECTED) routeBatch(batch, responses);
-        r.ackTo().tell(StreamAck.INSTANCE);
+        long delay = phase == Phase.CONNECTED ? guard.inboundDelayMillis(packets) : 0;   // inbound publish rate
+        if (delay > 0) timers.startSingleTimer(ConnectionGuard.DelayedAck.class, new ConnectionGuard.DelayedAck(r.ackTo()), Duration.ofMillis(delay));
+        else r.ackTo().tell(StreamAck.INSTANCE);
+        if (delay < 0) return disconnect(ReasonCode.MESSAGE_RATE_TOO_HIGH, "publish rate too high", true);
         return this;
     }
 
@@ -244,9 +257,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             rejectConnect(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID, "client id too long");
             return;
         }
-        ReasonCode auth = broker.authenticator().authenticate(c, remote);
+        ReasonCode auth = guard.admit(broker.authenticator(), c, id);
         if (auth != ReasonCode.SUCCESS) {
-            rejectConnect(auth, "authentication failed");
+            rejectConnect(auth, guard.refusal());
             return;
         }
         clientId = id;
@@ -344,7 +357,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     // ---- PUBLISH from the client -------------------------------------------------------------------------------
 
     /** A response owed to the client once a batch's targets hold its messages. */
-    private record Response(QoS qos, int packetId) {}
+    private record Response(QoS qos, int packetId, ReasonCode denied) {
+        Response(QoS qos, int packetId) { this(qos, packetId, null); }
+    }
 
     private static final class PendingBatch {
         final long correlation;
@@ -367,8 +382,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             else protocolError(ReasonCode.PROTOCOL_ERROR, "unknown topic alias");
             return;
         }
-        if (!Topics.isValidName(topic)) {
+        if (!Topics.isValidName(topic) || !guard.topicWithinLimits(topic)) {
             protocolError(ReasonCode.TOPIC_NAME_INVALID, "invalid topic name");
+            return;
+        }
+        if (!guard.mayPublish(topic)) {
+            // MQTT 5: PUBACK/PUBREC 0x87; 3.1.1 has no negative acknowledgement: dropped, still acknowledged
+            if (p.qos() != QoS.AT_MOST_ONCE) responses.add(new Response(p.qos(), p.packetId(),
+                    version.isV5() ? ReasonCode.NOT_AUTHORIZED : ReasonCode.SUCCESS));
             return;
         }
         if (p.qos() != QoS.AT_MOST_ONCE) {
@@ -425,7 +446,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private void answerCompletedBatches() {
         while (!pendingBatches.isEmpty() && pendingBatches.peekFirst().remaining <= 0) {
             for (Response r : pendingBatches.pollFirst().responses) {
-                if (r.qos() == QoS.AT_LEAST_ONCE) {
+                if (r.denied() != null) {   // not routed (ACL): answered in order, not counted in Receive Maximum
+                    send(r.qos() == QoS.AT_LEAST_ONCE ? new MqttPacket.PubAck(r.packetId(), r.denied(), Properties.EMPTY)
+                            : new MqttPacket.PubRec(r.packetId(), r.denied(), Properties.EMPTY));
+                } else if (r.qos() == QoS.AT_LEAST_ONCE) {
                     inboundUnacked--;
                     send(new MqttPacket.PubAck(r.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));
                 } else if (inboundQos2.contains(r.packetId())) {
@@ -466,7 +490,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         }
         List<Integer> ids = s.properties().subscriptionIdentifiers();
         int subscriptionId = ids.isEmpty() ? 0 : ids.get(0);
-        tellSession(new SessionEntity.SubscribeRequest(connectionId, s.packetId(), s.subscriptions(), subscriptionId));
+        List<MqttPacket.Subscription> allowed = guard.screen(s);   // topic limits and ACL; the rest is merged into the SUBACK
+        if (allowed.isEmpty()) send(new MqttPacket.SubAck(s.packetId(), guard.subAckCodes(s.packetId(), List.of()), Properties.EMPTY));
+        else tellSession(new SessionEntity.SubscribeRequest(connectionId, s.packetId(), allowed, subscriptionId));
     }
 
     private void onDisconnect(MqttPacket.Disconnect d) {
@@ -509,9 +535,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         long now = System.currentTimeMillis();
         Publish p = m.message().toPublish(m.qos(), m.retain(), m.dup(), m.packetId(),
                 version.isV5() ? m.subscriptionIds() : List.of(), now);
-        if (MqttEncoder.encodedSize(p, version) > clientMaxPacketSize) {
-            // MQTT-3.1.2-25: too large for the client; discarded as if sent
-            broker.metrics().dropped("too-large-for-client");
+        boolean tooLarge = MqttEncoder.encodedSize(p, version) > clientMaxPacketSize;
+        if (tooLarge || !guard.mayDeliver(p.topic())) {
+            // MQTT-3.1.2-25: too large for the client; or the ACL forbids the topic: discarded as if sent
+            if (tooLarge) broker.metrics().dropped("too-large-for-client");
             if (m.qos() == QoS.AT_LEAST_ONCE) tellSession(new SessionEntity.PubAckReceived(connectionId, m.packetId()));
             if (m.qos() == QoS.EXACTLY_ONCE) tellSession(new SessionEntity.PubRecReceived(connectionId, m.packetId(), true));
             return this;
@@ -632,7 +659,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
 
     private void detach() {
         if (clientId != null && connectionId != 0 && phase != Phase.AWAIT_CONNECT) {
-            tellSession(new SessionEntity.Detach(connectionId, will, willDelay, sessionExpiry));
+            tellSession(new SessionEntity.Detach(connectionId, guard.allowedWill(will), willDelay, sessionExpiry));
             connectionId = 0;
         }
     }

@@ -2,7 +2,6 @@ package io.meshmq.ops;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.meshmq.auth.Authenticator;
 import io.meshmq.cluster.ClusterMode;
 import io.meshmq.cluster.ClusterRetainedStore;
 import io.meshmq.connection.BrokerServices;
@@ -140,7 +139,8 @@ public final class Broker implements AutoCloseable {
             }
 
             BrokerServices services = new BrokerServices(router, sessions::tell,
-                    metrics, ConnectionSettings.from(b.getConfig("connection")), Authenticator.ALLOW_ALL, new ConnectionRegistry());
+                    metrics, ConnectionSettings.from(b.getConfig("connection")), io.meshmq.auth.Security.get(system).authenticator(),
+                    new ConnectionRegistry());
             Tcp.ServerBinding mqtt = MqttListener.bind(system, services, b.getString("mqtt.host"), b.getInt("mqtt.port"),
                     Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
             Tcp.ServerBinding tls = null;

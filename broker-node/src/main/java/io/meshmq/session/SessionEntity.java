@@ -555,10 +555,12 @@ public final class SessionEntity {
             List<ReasonCode> codes = new ArrayList<>();
             List<RetainedRequest> retained = new ArrayList<>();
             List<CompletionStage<Done>> registrations = new ArrayList<>();
+            int room = io.meshmq.auth.Security.get(ctx.getSystem()).limits().subscriptionRoom(state.subscriptions().size());
             for (MqttPacket.Subscription s : r.subscriptions()) {
                 SubscriptionOptions options = new SubscriptionOptions(s.qos(), s.noLocal(), s.retainAsPublished(),
                         s.retainHandling(), r.subscriptionId());
                 boolean existed = state.subscriptions().containsKey(s.filter());
+                if (!existed && room-- <= 0) { codes.add(ReasonCode.QUOTA_EXCEEDED); metrics.rejected("limit.subscriptions"); continue; }
                 events.add(new SessionEvent.Subscribed(s.filter(), options));
                 codes.add(ReasonCode.granted(s.qos()));
                 if (!existed) registrations.add(router.registry().add(clientId, s.filter()));

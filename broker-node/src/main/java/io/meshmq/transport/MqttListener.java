@@ -10,6 +10,9 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.TLSClosing;
+import org.apache.pekko.stream.TLSProtocol;
+import org.apache.pekko.stream.javadsl.BidiFlow;
+import org.apache.pekko.stream.javadsl.TLS;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -19,6 +22,12 @@ import org.apache.pekko.util.ByteString;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -39,12 +48,12 @@ public final class MqttListener {
     public static CompletionStage<Tcp.ServerBinding> bind(ActorSystem<?> system, BrokerServices services,
                                                           String host, int port, Optional<Tls> tls) {
         Tcp tcp = Tcp.get(system);
-        Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections = tls.isEmpty()
-                ? tcp.bind(host, port, 1024, List.of(), false, Optional.empty())
-                : tcp.bindWithTls(host, port, () -> engine(tls.get()), 1024, List.of(), Optional.empty(),
-                        session -> Optional.empty(), TLSClosing.eagerClose());
+        // TLS is joined per connection (as Tcp.bindWithTls does, half-close included) so that each connection
+        // learns its own TLS session: the client certificate chain is the identity for broker.auth.tls-identity.
+        Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections =
+                tcp.bind(host, port, 1024, List.of(), tls.isPresent(), Optional.empty());
         int queueSize = services.connectionSettings().outboundQueuePackets();
-        return connections.to(Sink.foreach(c -> accept(system, services, c, queueSize))).run(system);
+        return connections.to(Sink.foreach(c -> accept(system, services, c, queueSize, tls))).run(system);
     }
 
     private static SSLEngine engine(Tls tls) {
@@ -59,12 +68,26 @@ public final class MqttListener {
         return e;
     }
 
-    private static void accept(ActorSystem<?> system, BrokerServices services, Tcp.IncomingConnection c, int queueSize) {
+    private static void accept(ActorSystem<?> system, BrokerServices services, Tcp.IncomingConnection c, int queueSize,
+                               Optional<Tls> tls) {
+        AtomicReference<List<X509Certificate>> peer = new AtomicReference<>(List.of());
+        Flow<ByteString, ByteString, NotUsed> socket = c.flow();
+        if (tls.isPresent()) {
+            BidiFlow<ByteString, TLSProtocol.SslTlsOutbound, TLSProtocol.SslTlsInbound, ByteString, NotUsed> wrapping =
+                    BidiFlow.fromFlows(
+                            Flow.<ByteString>create().map(b -> (TLSProtocol.SslTlsOutbound) new TLSProtocol.SendBytes(b)),
+                            Flow.<TLSProtocol.SslTlsInbound>create()
+                                    .filter(in -> in instanceof TLSProtocol.SessionBytes)
+                                    .map(in -> ((TLSProtocol.SessionBytes) in).bytes()));
+            // the session is verified (and its peer recorded) after the handshake, before any application data
+            socket = socket.join(wrapping.atop(TLS.create(() -> engine(tls.get()),
+                    session -> peer.set(peerCertificates(session)), TLSClosing.eagerClose())).reversed());
+        }
         Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> out =
                 Source.<ByteString>queue(queueSize).preMaterialize(system);
         String remote = c.remoteAddress().getAddress().getHostAddress() + ":" + c.remoteAddress().getPort();
         // Connections live under /system: the user guardian of a typed system cannot be asked synchronously.
-        ActorRef<ConnectionCommand> actor = system.systemActorOf(ConnectionActor.create(services, out.first(), remote),
+        ActorRef<ConnectionCommand> actor = system.systemActorOf(ConnectionActor.create(services, out.first(), remote, peer::get),
                 "mqtt-connection-" + CONNECTIONS.incrementAndGet(), Props.empty());
         Sink<ByteString, NotUsed> in = ActorSink.<ByteString, ConnectionCommand, ConnectionActor.StreamAck>actorRefWithBackpressure(
                 actor,
@@ -75,6 +98,18 @@ public final class MqttListener {
                 ConnectionActor.StreamClosed::new);
         Source<ByteString, NotUsed> outgoing = out.second()
                 .batchWeighted(256 * 1024, b -> (long) b.size(), b -> b, ByteString::concat);
-        c.handleWith(Flow.fromSinkAndSourceCoupled(in, outgoing), system);
+        socket.join(Flow.fromSinkAndSourceCoupled(in, outgoing)).run(system);
+    }
+
+    private static List<X509Certificate> peerCertificates(SSLSession session) {
+        try {
+            List<X509Certificate> chain = new ArrayList<>();
+            for (Certificate cert : session.getPeerCertificates()) {
+                if (cert instanceof X509Certificate x) chain.add(x);
+            }
+            return List.copyOf(chain);
+        } catch (SSLPeerUnverifiedException noClientCertificate) {
+            return List.of();
+        }
     }
 }

@@ -1,0 +1,83 @@
+package io.meshmq.auth;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code passwd FILE add|change|remove USER [--password PW] [--iterations N]}: edits a password file. The password is
+ * read from the first line of standard input unless given with {@code --password} (which leaves it in the shell
+ * history and the process list: prefer stdin). Exit codes: 0 done, 1 refused (user exists / missing), 2 usage.
+ */
+public final class PasswdCommand {
+    private PasswdCommand() {}
+
+    static final String USAGE = "usage: passwd FILE add|change|remove USER [--password PASSWORD] [--iterations N]\n"
+            + "       the password is read from standard input (first line) unless --password is given";
+
+    public static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err) {
+        List<String> positional = new ArrayList<>();
+        String password = null;
+        int iterations = PasswordHasher.DEFAULT_ITERATIONS;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--password" -> password = args[++i];
+                    case "--iterations" -> iterations = Integer.parseInt(args[++i]);
+                    default -> positional.add(args[i]);
+                }
+            }
+        } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
+            err.println(USAGE);
+            return 2;
+        }
+        if (positional.size() != 3 || iterations < 1000) {
+            err.println(USAGE);
+            return 2;
+        }
+        Path file = Path.of(positional.get(0));
+        String action = positional.get(1);
+        String user = positional.get(2);
+        try {
+            PasswordFile.checkUserName(user);
+            PasswordFile pf = Files.exists(file) ? PasswordFile.load(file) : PasswordFile.empty();
+            switch (action) {
+                case "add", "change" -> {
+                    if (action.equals("add") && pf.contains(user)) { err.println("user " + user + " exists; use change"); return 1; }
+                    if (action.equals("change") && !pf.contains(user)) { err.println("no user " + user + "; use add"); return 1; }
+                    char[] pw = password != null ? password.toCharArray() : readLine(stdin);
+                    if (pw == null || pw.length == 0) { err.println("empty password"); return 1; }
+                    try {
+                        pf.put(user, pw, iterations);
+                    } finally {
+                        PasswordHasher.wipe(pw);
+                    }
+                }
+                case "remove" -> {
+                    if (!pf.remove(user)) { err.println("no user " + user); return 1; }
+                }
+                default -> { err.println(USAGE); return 2; }
+            }
+            pf.save(file);
+            out.println(action + ": " + user + " (" + file + ", " + pf.size() + " users)");
+            return 0;
+        } catch (Exception e) {
+            err.println("passwd: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static char[] readLine(InputStream in) throws java.io.IOException {
+        if (System.console() != null && in == System.in) {
+            return System.console().readPassword("password: ");
+        }
+        String line = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).readLine();
+        return line == null ? null : line.toCharArray();
+    }
+}

@@ -1,0 +1,93 @@
+package io.meshmq.auth;
+
+import com.typesafe.config.Config;
+import io.meshmq.connection.Limits;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The node's security settings, one per actor system, built from {@code broker.auth} and {@code broker.limits}:
+ * the authenticator, the topic access rules (reloaded when their file changes) and the limits. Connections and
+ * sessions reach it with {@link #get}, so nothing else needs wiring.
+ */
+public final class Security implements Extension {
+    private static final Logger log = LoggerFactory.getLogger(Security.class);
+
+    public static final class Id extends ExtensionId<Security> {
+        @Override public Security createExtension(ActorSystem<?> system) { return new Security(system); }
+    }
+
+    private static final Id ID = new Id();
+
+    public static Security get(ActorSystem<?> system) { return ID.apply(system); }
+
+    private final BrokerAuthenticator authenticator;
+    private final FileUserStore passwordFile;
+    private final WatchedFile<AccessControl> acl;
+    private final AtomicLong aclGeneration = new AtomicLong();
+    private final Limits limits;
+    private final io.meshmq.connection.TokenBucket connectionRate;
+
+    private Security(ActorSystem<?> system) {
+        Config auth = system.settings().config().getConfig("broker.auth");
+        try {
+            String pw = auth.getString("password-file");
+            passwordFile = pw.isEmpty() ? null : new FileUserStore(Path.of(pw));
+            String aclFile = auth.getString("acl-file");
+            acl = aclFile.isEmpty() ? null : new WatchedFile<>(Path.of(aclFile), "ACL file", AccessControl::parse);
+        } catch (IOException e) {
+            throw new UncheckedIOException("broker.auth: " + e.getMessage(), e);
+        }
+        BrokerAuthenticator.Anonymous anonymous = BrokerAuthenticator.Anonymous.of(auth.getString("allow-anonymous"));
+        authenticator = new BrokerAuthenticator(passwordFile, CertificateIdentity.source(auth.getString("tls-identity")), anonymous);
+        limits = Limits.from(system.settings().config().getConfig("broker.limits"));
+        connectionRate = limits.connectionRateBucket();
+        log.info("authentication: {}", authenticator.describe());
+        if (anonymous == BrokerAuthenticator.Anonymous.LOCALHOST) {
+            log.warn("anonymous clients are accepted from localhost only (broker.auth.allow-anonymous = localhost); "
+                    + "set it to off when every client has credentials");
+        } else if (anonymous == BrokerAuthenticator.Anonymous.ON) {
+            log.warn("anonymous clients are accepted from anywhere (broker.auth.allow-anonymous = on)");
+        }
+        log.info("authorization: {}", acl == null ? "no ACL file, every client may publish and subscribe to every topic"
+                : "ACL file " + acl.path() + " (" + acl.get().size() + " rules, first match wins, default deny)");
+        log.info("limits: {}", limits);
+        Duration every = auth.getDuration("reload-interval");
+        if ((acl != null || passwordFile != null) && !every.isZero()) {
+            system.scheduler().scheduleWithFixedDelay(every, every, this::poll, system.executionContext());
+        }
+    }
+
+    /** Checks the password and ACL files for changes now (the scheduler calls this every reload-interval). */
+    public void poll() {
+        if (passwordFile != null) passwordFile.poll();
+        if (acl != null && acl.poll()) aclGeneration.incrementAndGet();
+    }
+
+    public Authenticator authenticator() { return authenticator; }
+
+    /** The access rules in force, or null when there is no ACL file (everything allowed). */
+    public AccessControl acl() { return acl == null ? null : acl.get(); }
+
+    /** Changes each time the ACL is reloaded, so cached decisions can be dropped. */
+    public long aclGeneration() { return aclGeneration.get(); }
+
+    public Limits limits() { return limits; }
+
+    /** Takes a token from the node's connection-rate bucket; false when {@code max-connection-rate} is exceeded. */
+    public boolean tryAcceptConnection() {
+        if (connectionRate == null) return true;
+        synchronized (connectionRate) {
+            return connectionRate.tryTake();
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.meshmq.connection;
+
+import com.typesafe.config.Config;
+
+import java.time.Duration;
+
+/**
+ * Abuse limits from {@code broker.limits} (see docs/configuration.md). 0 means unlimited everywhere.
+ *
+ * @param maxConnections            client connections one node accepts; more get CONNACK 0x89 Server Busy (3.1.1: 3)
+ * @param maxConnectionRate         CONNECT packets per second one node accepts (burst of the same size); more get
+ *                                  CONNACK 0x9F Connection Rate Exceeded (3.1.1: 3) and are closed
+ * @param maxTopicLength            longest topic name or filter, in characters
+ * @param maxTopicLevels            most levels in a topic name or filter
+ * @param maxSubscriptionsPerClient subscriptions one session may hold; more get SUBACK 0x97 Quota Exceeded (3.1.1: 0x80)
+ * @param publishRate               PUBLISH packets per second per client (token bucket); over it, reading slows down
+ * @param publishBurst              the bucket's size; 0: one second's worth
+ * @param publishMaxDelay           a client so far over its budget that it would wait longer than this is disconnected
+ *                                  with 0x96 Message Rate Too High
+ */
+public record Limits(int maxConnections, int maxConnectionRate, int maxTopicLength, int maxTopicLevels,
+                     int maxSubscriptionsPerClient, int publishRate, int publishBurst, Duration publishMaxDelay) {
+
+    public static final Limits NONE = new Limits(0, 0, 0, 0, 0, 0, 0, Duration.ofSeconds(30));
+
+    public static Limits from(Config c) {
+        return new Limits(c.getInt("max-connections"), c.getInt("max-connection-rate"), c.getInt("max-topic-length"),
+                c.getInt("max-topic-levels"), c.getInt("max-subscriptions-per-client"), c.getInt("publish-rate"),
+                c.getInt("publish-burst"), c.getDuration("publish-max-delay"));
+    }
+
+    /** How many more subscriptions a session holding {@code held} may add (Integer.MAX_VALUE: no limit). */
+    public int subscriptionRoom(int held) {
+        return maxSubscriptionsPerClient <= 0 ? Integer.MAX_VALUE : Math.max(0, maxSubscriptionsPerClient - held);
+    }
+
+    /** Whether a topic name or plain filter is within the length and level limits. */
+    public boolean topicWithinLimits(String topic) {
+        if (maxTopicLength > 0 && topic.length() > maxTopicLength) return false;
+        if (maxTopicLevels > 0) {
+            int levels = 1;
+            for (int i = 0; i < topic.length(); i++) if (topic.charAt(i) == '/' && ++levels > maxTopicLevels) return false;
+        }
+        return true;
+    }
+
+    /** A node-wide bucket for {@link #maxConnectionRate}, or null when unlimited. */
+    public TokenBucket connectionRateBucket() {
+        return maxConnectionRate <= 0 ? null : new TokenBucket(maxConnectionRate, maxConnectionRate);
+    }
+}
