@@ -66,6 +66,7 @@ class OpsEndpointsTest {
             assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
         }
         assertThat(get("/no-such-path").statusCode()).isEqualTo(404);
+        assertThat(get("/cluster/members").body()).as("Pekko Management's read-only cluster routes").contains("\"members\"");
     }
 
     @Test
