@@ -110,9 +110,10 @@ public final class Broker implements AutoCloseable {
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ClusterMode.SYSTEM_NAME, full);
         try {
             Cluster cluster = Cluster.get(system);
-            if (full.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+            if (full.getStringList("pekko.cluster.seed-nodes").isEmpty() && !Operations.bootstrapsCluster(full)) {
                 cluster.manager().tell(Join.create(cluster.selfMember().address()));
             }
+            Operations ops = Operations.start(system, full); // management HTTP, health, cluster bootstrap
 
             Metrics metrics = new Metrics();
             SessionSettings sessionSettings = SessionSettings.from(b.getConfig("session"));
@@ -150,6 +151,7 @@ public final class Broker implements AutoCloseable {
             }
             Broker broker = new Broker(system, metrics, mqtt, tls, services.connections());
             broker.registerShutdown();
+            ops.brokerStarted(metrics, router); // /metrics, $SYS, readiness
             log.info("MeshMQ broker ready: MQTT on {}:{}{}, journal {}{}", b.getString("mqtt.host"), broker.mqttPort(),
                     tls == null ? "" : ", MQTT over TLS on " + b.getString("tls.host") + ":" + broker.tlsPort(),
                     journal.getString("dialect"), clustered ? ", cluster node " + cluster.selfMember().address() : "");

@@ -34,6 +34,16 @@ public final class Metrics {
     public long messagesIn() { return messagesIn.sum(); }
     public long messagesOut() { return messagesOut.sum(); }
     public long droppedCount(String reason) { LongAdder a = dropped.get(reason); return a == null ? 0 : a.sum(); }
+    // read by OpsMetrics (Prometheus) and SysTopics ($SYS): views over the same adders
+    public long connectionsTotal() { return connectionsOpened.sum(); }
+    public long bytesIn() { return bytesIn.sum(); }
+    public long bytesOut() { return bytesOut.sum(); }
+    public long sessionsRecovered() { return sessionsRecovered.sum(); }
+    public long sessionsExpired() { return sessionsExpired.sum(); }
+    public java.util.Set<String> droppedReasons() { return dropped.keySet(); }
+    public java.util.Set<String> rejectedReasons() { return rejected.keySet(); }
+    public long rejectedCount(String reason) { LongAdder a = rejected.get(reason); return a == null ? 0 : a.sum(); }
+    public long droppedTotal() { long n = 0; for (LongAdder a : dropped.values()) n += a.sum(); return n; }
 
     /** A point-in-time view, for logs, $SYS and tests. */
     public Map<String, Long> snapshot() {

@@ -52,6 +52,8 @@ final class ThreeNodeCluster implements AutoCloseable {
         m.put("broker.data-dir", Files.createTempDirectory("meshmq-cluster").toString());
         m.put("broker.mqtt.host", "127.0.0.1");
         m.put("broker.mqtt.port", 0);
+        m.put("broker.management.host", "127.0.0.1");
+        m.put("broker.management.port", 0);
         m.put("broker.cluster.host", "127.0.0.1");
         m.put("broker.cluster.port", port);
         m.put("broker.cluster.seed-nodes", "127.0.0.1:" + seedPort);

@@ -33,6 +33,9 @@ public final class BrokerFixture implements AutoCloseable {
         m.put("broker.data-dir", dataDir.toString());
         m.put("broker.mqtt.host", "127.0.0.1");
         m.put("broker.mqtt.port", 0);
+        // several brokers may run in one JVM: the management server (default 8558) on a free port
+        m.put("broker.management.host", "127.0.0.1");
+        m.put("broker.management.port", 0);
         m.putAll(overrides);
         Config config = Broker.loadConfig(ConfigFactory.parseMap(m));
         return new BrokerFixture(dataDir, Broker.start(config));

@@ -39,6 +39,8 @@ public final class BrokerProcess implements AutoCloseable {
         cmd.add("-Xmx512m");
         cmd.add("-Dbroker.mqtt.host=127.0.0.1");
         cmd.add("-Dbroker.mqtt.port=0");
+        cmd.add("-Dbroker.management.host=127.0.0.1");
+        cmd.add("-Dbroker.management.port=0");
         cmd.add("-Dbroker.data-dir=" + dataDir);
         properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-cp");
