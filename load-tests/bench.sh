@@ -74,18 +74,11 @@ pin() { # pin ROLE: the taskset prefix for broker|bench
   [[ -n "$cpu" ]] && echo "taskset -c $cpu" || true
 }
 
-# The broker jar's reference.conf at this commit lets Pekko's defaults override the broker's own (the shade
-# plugin appends the broker's reference.conf first), so the broker's settings are passed again as an overlay file.
-overlay() { # overlay OVERLAY.conf -> file
-  local f=$WORK/$(basename "$1")
-  { unzip -p "$ROOT"/broker-node/target/broker-node-*.jar reference.conf 2>/dev/null || true; cat "$1"; } > "$f"
-  echo "$f"
-}
-
-start_meshmq() { # start_meshmq LABEL OVERLAY [java -D options...]
-  local label=$1 conf; conf=$(overlay "$2"); shift 2
+start_meshmq() { # start_meshmq LABEL OVERLAY-RESOURCE [java -D options...]
+  local label=$1 conf=$2; shift 2
   rm -rf "$WORK/data-$label"
-  $(pin broker) java $MESHMQ_JAVA_OPTS -Dconfig.file="$conf" -Dbroker.mqtt.host=127.0.0.1 -Dbroker.mqtt.port=$MESHMQ_PORT \
+  $(pin broker) java $MESHMQ_JAVA_OPTS -Dconfig.resource="$conf" -Dbroker.mqtt.host=127.0.0.1 -Dbroker.mqtt.port=$MESHMQ_PORT \
+    -Dbroker.management.port=-1 -Dbroker.auth.allow-anonymous=on \
     -Dbroker.data-dir="$WORK/data-$label" "$@" -jar "$BROKER_JAR" > "$WORK/$label.log" 2>&1 &
   BROKER_PID=$!; PIDS+=("$BROKER_PID")
   for _ in $(seq 120); do

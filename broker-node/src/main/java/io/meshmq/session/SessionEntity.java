@@ -162,6 +162,7 @@ public final class SessionEntity {
         private long maybeSentThrough;
         private final List<Long> completedNotJournaled = new ArrayList<>();
         private final List<ToConnection> outbox = new ArrayList<>();
+        private CompletableFuture<Void> registered = CompletableFuture.completedFuture(null);
         private final List<Long> receivedNotJournaled = new ArrayList<>();
         /** The will whose delay timer runs (transient), published early if the session ends first. */
         private ApplicationMessage pendingWill;
@@ -226,7 +227,10 @@ public final class SessionEntity {
                 // a clean detach recorded what was sent; after a crash, anything in the window may have been
                 maybeSentThrough = state.detachedAtMillis() > 0 ? state.sentThrough()
                         : state.firstSeq() + Math.min(settings.maxInflight(), 65535) - 1;
-                for (String filter : state.subscriptions().keySet()) router.registry().add(clientId, filter);
+                CompletableFuture<?>[] adds = state.subscriptions().keySet().stream()
+                        .map(filter -> router.registry().add(clientId, filter).toCompletableFuture())
+                        .toArray(CompletableFuture[]::new);
+                registered = CompletableFuture.allOf(adds);
                 // a session whose client was attached when the broker stopped starts its expiry clock now
                 long detachedAt = state.detachedAtMillis() > 0 ? state.detachedAtMillis() : System.currentTimeMillis();
                 scheduleExpiry(state, detachedAt);
@@ -257,7 +261,9 @@ public final class SessionEntity {
         }
 
         private Effect<SessionEvent, SessionState> onWake(SessionState state, Wake w) {
-            w.replyTo().tell(Done.getInstance());
+            // answered once the subscriptions are routable again (in a cluster: replicated), so that a node is ready
+            // only when a PUBLISH it accepts reaches every woken session
+            registered.whenComplete((ok, err) -> w.replyTo().tell(Done.getInstance()));
             // a session that ended before the restart has nothing to route: let it go again
             if (!state.isPersistent() && connection == null) passivate();
             return Effect().none();

@@ -1,5 +1,7 @@
 package io.meshmq.session;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.meshmq.codec.QoS;
 import io.meshmq.codec.ReasonCode;
 import io.meshmq.connection.ConnectionCommand;
@@ -7,7 +9,21 @@ import io.meshmq.routing.ApplicationMessage;
 
 import java.util.List;
 
-/** What a session tells the connection of its client. */
+/**
+ * What a session tells the connection of its client. The type names let a {@link Batch} of mixed commands cross
+ * nodes (Jackson needs them to read a list of an interface type).
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "@t")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = ToConnection.SessionAttached.class, name = "attached"),
+        @JsonSubTypes.Type(value = ToConnection.SendPublish.class, name = "publish"),
+        @JsonSubTypes.Type(value = ToConnection.SendPubRel.class, name = "pubrel"),
+        @JsonSubTypes.Type(value = ToConnection.Batch.class, name = "batch"),
+        @JsonSubTypes.Type(value = ToConnection.SendSubAck.class, name = "suback"),
+        @JsonSubTypes.Type(value = ToConnection.SendUnsubAck.class, name = "unsuback"),
+        @JsonSubTypes.Type(value = ToConnection.InboundStoredAck.class, name = "stored"),
+        @JsonSubTypes.Type(value = ToConnection.InboundReleasedAck.class, name = "released"),
+        @JsonSubTypes.Type(value = ToConnection.TakenOver.class, name = "takenover")})
 public sealed interface ToConnection extends ConnectionCommand {
 
     /** Answer to Attach: CONNACK may go out; {@code inboundQos2} are the packet ids awaiting PUBREL. */

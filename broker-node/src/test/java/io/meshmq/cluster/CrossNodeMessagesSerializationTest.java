@@ -40,8 +40,8 @@ class CrossNodeMessagesSerializationTest {
 
     @BeforeAll
     static void start() {
-        kit = ActorTestKit.create("meshmq", ConfigFactory.parseResources("meshmq-defaults.conf")
-                .withFallback(ConfigFactory.load()));
+        kit = ActorTestKit.create("meshmq", io.meshmq.ops.Broker.loadConfig(ConfigFactory.parseMap(java.util.Map.of(
+                "broker.management.port", -1))));
         serialization = SerializationExtension.get(Adapter.toClassic(kit.system()));
     }
 
@@ -107,6 +107,10 @@ class CrossNodeMessagesSerializationTest {
                 new ToConnection.SendPublish(fullMessage(), QoS.AT_LEAST_ONCE, true, true, 12, List.of(42)),
                 new ToConnection.SendPublish(bareMessage(), QoS.AT_MOST_ONCE, false, false, 0, List.of()),
                 new ToConnection.SendPubRel(12),
+                new ToConnection.Batch(List.of(
+                        new ToConnection.SendPublish(fullMessage(), QoS.AT_LEAST_ONCE, false, true, 13, List.of()),
+                        new ToConnection.SendPubRel(14),
+                        new ToConnection.SendPublish(bareMessage(), QoS.AT_MOST_ONCE, false, false, 0, List.of()))),
                 new ToConnection.SendSubAck(1, List.of(ReasonCode.GRANTED_QOS_1, ReasonCode.UNSPECIFIED_ERROR)),
                 new ToConnection.SendUnsubAck(2, List.of(ReasonCode.SUCCESS, ReasonCode.NO_SUBSCRIPTION_EXISTED)),
                 new ToConnection.InboundStoredAck(4),

@@ -56,8 +56,11 @@ class ThreeNodeClusterTest {
     }
 
     static Mqtt5BlockingClient unconnected(int node, String id) {
+        // each attempt bounded: while a lost node's shards move, CONNACK waits for the session to be reachable
         return MqttClient.builder().useMqttVersion5().identifier(id)
-                .serverHost("127.0.0.1").serverPort(cluster.port(node)).buildBlocking();
+                .serverHost("127.0.0.1").serverPort(cluster.port(node))
+                .transportConfig().mqttConnectTimeout(10, TimeUnit.SECONDS).applyTransportConfig()
+                .buildBlocking();
     }
 
     static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
@@ -229,7 +232,8 @@ class ThreeNodeClusterTest {
         Mqtt5BlockingClient again = unconnected(reconnectNode, id);
         List<String> received = new ArrayList<>();
         try (Mqtt5BlockingClient.Mqtt5Publishes in = again.publishes(MqttGlobalPublishFilter.ALL)) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            // failover (failure detection is skipped: the test downs the node) takes tens of seconds on 2 cores
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(100);
             while (true) {
                 try {
                     var ack = again.connectWith().cleanStart(false).sessionExpiryInterval(600).send();
