@@ -77,5 +77,26 @@ STATUS=$?
 set -e
 echo "$(date -u +%FT%TZ) exit status $STATUS (0: assertions hold); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 REPORT=$(ls -td "$RESULTS"/*/ 2>/dev/null | head -1)
-[[ -n "$REPORT" && -f "$REPORT/index.html" ]] && echo "report: ${REPORT}index.html"
+if [[ -n "$REPORT" && -f "$REPORT/index.html" ]]; then
+  # One line per request from the report's pages (times in ms): what docs/benchmarks.md quotes.
+  printf '%-26s %9s %7s %9s %6s %6s %6s %6s\n' request count KO "count/s" p50 p95 p99 max
+  for f in "$REPORT"/req_*.html; do
+    [[ -f "$f" ]] || continue
+    name=$(grep -o '<title>[^<]*' "$f" | sed 's/<title>Gatling Stats - //')
+    sed 's/<[^>]*>/ /g' "$f" | tr -s ' ' | grep -v '^ *$' | awk -v n="$name" '
+      { l[NR] = $0; gsub(/^ +| +$/, "", l[NR]) }
+      END {
+        for (i = 1; i <= NR; i++) {
+          if (l[i] == "Total count") { c = l[i+1]; ko = l[i+3] }
+          if (l[i] == "Mean count/s") r = l[i+1]
+          if (l[i] == "50th percentile") p50 = l[i+1]
+          if (l[i] == "95th percentile") p95 = l[i+1]
+          if (l[i] == "99th percentile") p99 = l[i+1]
+          if (l[i] == "Max") mx = l[i+1]
+        }
+        printf "%-26s %9s %7s %9s %6s %6s %6s %6s\n", substr(n, 1, 26), c, ko, r, p50, p95, p99, mx
+      }'
+  done
+  echo "report: ${REPORT}index.html"
+fi
 exit $STATUS
