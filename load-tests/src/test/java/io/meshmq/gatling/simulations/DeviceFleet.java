@@ -31,7 +31,8 @@ public class DeviceFleet extends Simulation {
             .exec(mqtt("connect").connect().clientId("#{deviceId}"))
             .exitHereIfFailed()
             .exec(mqtt("subscribe").subscribe("devices/#{deviceId}/test/topic").qos(qos))
-            .during(duration).on(
+            // exitASAP = false: the last publish is always followed by its "receive own message"
+            .during(duration, false).on(
                     pace(Duration.ofSeconds(1)).exec(
                             mqtt("publish").publish("devices/#{deviceId}/test/topic").payload("Hello from ESP32").qos(qos),
                             mqtt("receive own message").expect("devices/#{deviceId}/test/topic",

@@ -43,7 +43,7 @@ public class TelemetryFanIn extends Simulation {
             .feed(Params.ids("dev-"))
             .exec(mqtt("connect").connect())
             .exitHereIfFailed()
-            .during(duration, "seq").on(
+            .during(duration, "seq", false).on(
                     pace(Duration.ofMillis(Math.round(1000 / rate))).exec(
                             mqtt("publish telemetry").publish("fleet/#{deviceId}/telemetry")
                                     .payload("#{deviceId}:#{seq}|" + padding).qos(Params.integer("qos", 1)).tally("telemetry")))
