@@ -32,7 +32,8 @@ final class ExpectAction extends MqttAction {
         String correlation = b.correlation == null ? null : b.correlation.eval(session);
         Predicate<MqttMessage> matcher = m -> (filter == null || TopicFilter.matches(filter, m.topic()))
                 && (correlation == null || correlation.equals(m.correlation()) || m.payloadString().contains(correlation));
-        long from = b.sinceLastPublish ? (Long) session.attributes().getOrElse(LAST_PUBLISH + clientName, () -> t0) : t0;
+        Object lastPublish = session.attributes().getOrElse(LAST_PUBLISH + clientName, () -> null);
+        long from = b.sinceLastPublish && lastPublish != null ? (Long) lastPublish : t0;
         AtomicBoolean done = new AtomicBoolean();
         ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
         MqttConnection.Waiter w = new MqttConnection.Waiter(matcher, b.count, waiter -> {
@@ -46,7 +47,8 @@ final class ExpectAction extends MqttAction {
             if (c.cancel(w) && done.compareAndSet(false, true)) {
                 complete(session, from, now(), "timeout after " + b.timeout.toMillis() + " ms: got " + w.got.size()
                         + " of " + b.count + " message(s)" + (filter == null ? "" : " on " + filter)
-                        + (correlation == null ? "" : " with " + correlation), s -> s);
+                        + (correlation == null ? "" : " with " + correlation)
+                        + (c.dropped() == 0 ? "" : "; inbox overflowed, " + c.dropped() + " unclaimed message(s) dropped"), s -> s);
             }
         }, b.timeout.toMillis(), TimeUnit.MILLISECONDS);
         c.await(w);

@@ -194,33 +194,41 @@ final class MqttConnection {
                 }
             }
         }
+        Waiter satisfied = null;
         synchronized (this) {
-            for (Iterator<Waiter> i = waiters.iterator(); i.hasNext(); ) {
+            boolean taken = false;
+            for (Iterator<Waiter> i = waiters.iterator(); i.hasNext() && !taken; ) {
                 Waiter w = i.next();
                 if (w.take(m)) {
+                    taken = true;
                     if (w.satisfied()) {
                         i.remove();
-                        w.complete(null);
+                        satisfied = w;
                     }
-                    return;
                 }
             }
-            if (tallyOnly) return; // counted; nobody waits for these one by one
-            inbox.addLast(m);
-            if (inbox.size() > components.protocol.inboxSize()) {
-                inbox.removeFirst();
-                dropped++;
+            if (!taken && !tallyOnly) { // tallied messages are counted; nobody waits for them one by one
+                inbox.addLast(m);
+                if (inbox.size() > components.protocol.inboxSize()) {
+                    inbox.removeFirst();
+                    dropped++;
+                }
             }
         }
+        if (satisfied != null) satisfied.complete(); // outside the lock: completion may run the next actions
     }
 
     /** Hands the waiter what the inbox holds for it; if that is not enough, it waits for more. */
-    synchronized void await(Waiter w) {
-        for (Iterator<MqttMessage> i = inbox.iterator(); i.hasNext() && !w.satisfied(); ) {
-            if (w.take(i.next())) i.remove();
+    void await(Waiter w) {
+        boolean satisfied;
+        synchronized (this) {
+            for (Iterator<MqttMessage> i = inbox.iterator(); i.hasNext() && !w.satisfied(); ) {
+                if (w.take(i.next())) i.remove();
+            }
+            satisfied = w.satisfied();
+            if (!satisfied) waiters.add(w);
         }
-        if (w.satisfied()) w.complete(null);
-        else waiters.add(w);
+        if (satisfied) w.complete(); // outside the lock: on the event loop this runs the next actions at once
     }
 
     /** Stops waiting; false if the waiter had already been satisfied. */
@@ -255,7 +263,7 @@ final class MqttConnection {
             return got.size() >= count;
         }
 
-        void complete(Void unused) {
+        void complete() {
             onDone.accept(this);
         }
     }
