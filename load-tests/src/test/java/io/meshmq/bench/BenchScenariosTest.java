@@ -25,22 +25,12 @@ class BenchScenariosTest {
     @BeforeAll
     static void start() throws Exception {
         Path dir = Files.createTempDirectory("meshmq-bench-test");
-        // The shaded broker-node jar (what this module's test classpath gets from the reactor) carries a merged
-        // reference.conf in which Pekko's defaults come after the broker's; restate the broker's Pekko settings.
-        Config config = ConfigFactory.parseMap(Map.of(
-                        "broker.data-dir", dir.toString(),
-                        "broker.mqtt.host", "127.0.0.1",
-                        "broker.mqtt.port", 0))
-                .withFallback(ConfigFactory.parseString("""
-                        pekko.actor.provider = cluster
-                        pekko.loggers = ["org.apache.pekko.event.slf4j.Slf4jLogger"]
-                        pekko.logging-filter = "org.apache.pekko.event.slf4j.Slf4jLoggingFilter"
-                        pekko.stdout-loglevel = OFF
-                        pekko.remote.artery.canonical { hostname = "127.0.0.1", port = 0 }
-                        pekko.cluster.sharding { passivation.strategy = none, number-of-shards = 256 }
-                        pekko.persistence { journal.plugin = "jdbc-journal", snapshot-store.plugin = "jdbc-snapshot-store" }
-                        """))
-                .withFallback(ConfigFactory.load("cluster-config/single-node"));
+        // Broker.loadConfig layers the broker's own defaults (meshmq-defaults.conf) over the reference.conf that
+        // the shaded broker-node jar (what this module's test classpath gets from the reactor) merges.
+        Config config = Broker.loadConfig(ConfigFactory.parseMap(Map.of(
+                "broker.data-dir", dir.toString(),
+                "broker.mqtt.host", "127.0.0.1",
+                "broker.mqtt.port", 0)));
         broker = Broker.start(config);
     }
 
