@@ -163,6 +163,7 @@ public final class SessionEntity {
         private final List<Long> completedNotJournaled = new ArrayList<>();
         private final List<ToConnection> outbox = new ArrayList<>();
         private CompletableFuture<Void> registered = CompletableFuture.completedFuture(null);
+        private boolean passivating;
         private final List<Long> receivedNotJournaled = new ArrayList<>();
         /** The will whose delay timer runs (transient), published early if the session ends first. */
         private ApplicationMessage pendingWill;
@@ -240,6 +241,7 @@ public final class SessionEntity {
 
         @Override public CommandHandler<Command, SessionEvent, SessionState> commandHandler() {
             return newCommandHandlerBuilder().forAnyState()
+                    .onCommand(c -> passivating && !(c instanceof Stop), this::forwardWhilePassivating)
                     .onCommand(Deliver.class, this::onDeliver)
                     .onCommand(PubAckReceived.class, this::onPubAck)
                     .onCommand(PubRecReceived.class, this::onPubRec)
@@ -540,7 +542,17 @@ public final class SessionEntity {
             byFilter.forEach(router::rerouteShared);
         }
 
+        /**
+         * A command that reached this incarnation directly after it asked to be passivated belongs to the next one:
+         * sharding buffers it until this one has stopped, so nothing is handled by a session that is going away.
+         */
+        private Effect<SessionEvent, SessionState> forwardWhilePassivating(SessionState state, Command c) {
+            ClusterSharding.get(ctx.getSystem()).entityRefFor(KEY, clientId).tell(c);
+            return Effect().none();
+        }
+
         private void passivate() {
+            passivating = true;
             sessions.unregister(clientId, ctx.getSelf());
             shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
         }
