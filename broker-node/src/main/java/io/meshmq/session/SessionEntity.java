@@ -125,6 +125,8 @@ public final class SessionEntity {
 
     private record FlushAcks() implements Command {}
 
+    private enum FlushDeliveries implements Command { INSTANCE }
+
     private record WillDue(ApplicationMessage will) implements Command {}
 
     private record ExpiryDue() implements Command {}
@@ -164,6 +166,9 @@ public final class SessionEntity {
         private final List<ToConnection> outbox = new ArrayList<>();
         private CompletableFuture<Void> registered = CompletableFuture.completedFuture(null);
         private boolean passivating;
+        /** Deliveries waiting for the next group commit of a persistent session (see onDeliver). */
+        private final List<Deliver> pendingDeliveries = new ArrayList<>();
+        private boolean flushScheduled;
         private final List<Long> receivedNotJournaled = new ArrayList<>();
         /** The will whose delay timer runs (transient), published early if the session ends first. */
         private ApplicationMessage pendingWill;
@@ -243,6 +248,7 @@ public final class SessionEntity {
             return newCommandHandlerBuilder().forAnyState()
                     .onCommand(c -> passivating && !(c instanceof Stop), this::forwardWhilePassivating)
                     .onCommand(Deliver.class, this::onDeliver)
+                    .onCommand(FlushDeliveries.class, (st, c) -> onFlushDeliveries(st))
                     .onCommand(PubAckReceived.class, this::onPubAck)
                     .onCommand(PubRecReceived.class, this::onPubRec)
                     .onCommand(PubCompReceived.class, this::onPubComp)
@@ -308,41 +314,73 @@ public final class SessionEntity {
 
         // ---- delivery --------------------------------------------------------------------------------------
 
+        /**
+         * A persistent session collects the deliveries already in its mailbox and journals them as one event (group
+         * commit): a {@link FlushDeliveries} sent to itself comes after every delivery that was waiting, and while that
+         * write is in flight the next ones gather behind it. A clean session has nothing to journal and handles each
+         * delivery at once.
+         */
         private Effect<SessionEvent, SessionState> onDeliver(SessionState state, Deliver d) {
+            if (!state.isPersistent()) return deliver(state, List.of(d));
+            pendingDeliveries.add(d);
+            if (!flushScheduled) {
+                flushScheduled = true;
+                ctx.getSelf().tell(FlushDeliveries.INSTANCE);
+            }
+            return Effect().none();
+        }
+
+        private Effect<SessionEvent, SessionState> onFlushDeliveries(SessionState state) {
+            flushScheduled = false;
+            if (pendingDeliveries.isEmpty()) return Effect().none();
+            List<Deliver> batch = List.copyOf(pendingDeliveries);
+            pendingDeliveries.clear();
+            return deliver(state, batch);
+        }
+
+        private Effect<SessionEvent, SessionState> deliver(SessionState state, List<Deliver> deliveries) {
             long now = System.currentTimeMillis();
             List<Outbound> enqueue = null;
             long seq = state.nextSeq();
-            for (ApplicationMessage m : d.messages()) {
-                if (m.isExpired(now)) { metrics.dropped("expired"); continue; }
-                SessionState.Delivery how = d.sharedFilter() == null
-                        ? state.deliveryFor(m, clientId) : state.sharedDeliveryFor(m, d.sharedFilter());
-                if (how == null) continue;
-                if (how.qos() == QoS.AT_MOST_ONCE) {
-                    if (connection != null) {
-                        outbox.add(new ToConnection.SendPublish(m, QoS.AT_MOST_ONCE, how.retain(), false, 0,
-                                how.subscriptionIds()));
-                    } else {
-                        metrics.dropped("qos0-offline");
+            for (Deliver d : deliveries) {
+                for (ApplicationMessage m : d.messages()) {
+                    if (m.isExpired(now)) { metrics.dropped("expired"); continue; }
+                    SessionState.Delivery how = d.sharedFilter() == null
+                            ? state.deliveryFor(m, clientId) : state.sharedDeliveryFor(m, d.sharedFilter());
+                    if (how == null) continue;
+                    if (how.qos() == QoS.AT_MOST_ONCE) {
+                        if (connection != null) {
+                            outbox.add(new ToConnection.SendPublish(m, QoS.AT_MOST_ONCE, how.retain(), false, 0,
+                                    how.subscriptionIds()));
+                        } else {
+                            metrics.dropped("qos0-offline");
+                        }
+                        continue;
                     }
-                    continue;
+                    if (state.queueSize() + (enqueue == null ? 0 : enqueue.size()) >= settings.maxQueuedMessages()) {
+                        metrics.dropped("queue-full");
+                        continue;
+                    }
+                    if (enqueue == null) enqueue = new ArrayList<>(d.messages().size());
+                    if (d.sharedFilter() != null) sharedOrigin.put(seq, d.sharedFilter());
+                    enqueue.add(new Outbound(seq++, m, how.qos(), how.retain(), how.subscriptionIds(), Outbound.Phase.PUBLISH));
                 }
-                if (state.queueSize() + (enqueue == null ? 0 : enqueue.size()) >= settings.maxQueuedMessages()) {
-                    metrics.dropped("queue-full");
-                    continue;
-                }
-                if (enqueue == null) enqueue = new ArrayList<>(d.messages().size());
-                if (d.sharedFilter() != null) sharedOrigin.put(seq, d.sharedFilter());
-                enqueue.add(new Outbound(seq++, m, how.qos(), how.retain(), how.subscriptionIds(), Outbound.Phase.PUBLISH));
             }
             flushOutbox();
             if (enqueue == null) {
-                if (d.replyTo() != null) d.replyTo().tell(new DeliveryAck(d.correlationId(), true));
+                acknowledge(deliveries);
                 return Effect().none();
             }
             return record(state, state.isPersistent(), List.of(new SessionEvent.Enqueued(enqueue)), st -> {
-                if (d.replyTo() != null) d.replyTo().tell(new DeliveryAck(d.correlationId(), true));
+                acknowledge(deliveries);
                 pump(st);
             });
+        }
+
+        private static void acknowledge(List<Deliver> deliveries) {
+            for (Deliver d : deliveries) {
+                if (d.replyTo() != null) d.replyTo().tell(new DeliveryAck(d.correlationId(), true));
+            }
         }
 
         /** Sends whatever the receive window allows that was not sent on this connection yet (MQTT 4.9). */
@@ -517,6 +555,9 @@ public final class SessionEntity {
 
         /** The session is over: forget its subscriptions everywhere and let the entity go. */
         private Effect<SessionEvent, SessionState> endSession(SessionState state) {
+            // deliveries still waiting for this session have nowhere to go: their publishers are answered
+            acknowledge(pendingDeliveries);
+            pendingDeliveries.clear();
             for (String filter : state.subscriptions().keySet()) router.registry().remove(clientId, filter);
             rerouteShared(state);
             completedNotJournaled.clear();
@@ -558,6 +599,11 @@ public final class SessionEntity {
         }
 
         private Effect<SessionEvent, SessionState> onStop(SessionState state, Stop s) {
+            if (!pendingDeliveries.isEmpty()) {
+                // journal what was accepted before stopping, then stop when this Stop comes round again
+                ctx.getSelf().tell(s);
+                return onFlushDeliveries(state);
+            }
             if (!state.isPersistent() || (completedNotJournaled.isEmpty() && receivedNotJournaled.isEmpty())) {
                 return Effect().stop();
             }
