@@ -51,7 +51,8 @@ public final class MqttListener {
         // TLS is joined per connection (as Tcp.bindWithTls does, half-close included) so that each connection
         // learns its own TLS session: the client certificate chain is the identity for broker.auth.tls-identity.
         Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections =
-                tcp.bind(host, port, 1024, List.of(), tls.isPresent(), Optional.empty());
+                // Nagle off: a PUBLISH or PUBACK is written at once, not held back for the next one
+                tcp.bind(host, port, 1024, List.of(org.apache.pekko.io.TcpSO.tcpNoDelay(true)), tls.isPresent(), Optional.empty());
         int queueSize = services.connectionSettings().outboundQueuePackets();
         return connections.to(Sink.foreach(c -> accept(system, services, c, queueSize, tls))).run(system);
     }
