@@ -136,7 +136,23 @@ final class ThreeNodeCluster implements AutoCloseable {
         try { postgres.close(); } catch (IOException ignored) { }
     }
 
+    /**
+     * A free port below Linux's ephemeral range (32768-60999): a port taken from the ephemeral range can be handed
+     * to some other socket's outgoing connection before the node binds it.
+     */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) { return s.getLocalPort(); }
+        java.util.Random random = new java.util.Random();
+        for (int i = 0; i < 200; i++) {
+            int port = 20_000 + random.nextInt(12_000);
+            if (!HANDED_OUT.add(port)) continue;
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port in 20000-32000");
     }
 }
