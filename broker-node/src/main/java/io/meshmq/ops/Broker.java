@@ -132,7 +132,7 @@ public final class Broker implements AutoCloseable {
             SessionEntity.initSharding(system, router, sessions, sessionSettings, metrics);
 
             if (clustered) awaitUp(cluster, b.getDuration("cluster.join-timeout"));
-            wakePersistentSessions(system, b.getInt("session.wake-parallelism"));
+            wakePersistentSessions(system, registry, b.getInt("session.wake-parallelism"));
             if (registry instanceof ReplicatedSubscriptionRegistry replicated) {
                 // a node that just joined must know the cluster's subscriptions before it accepts a PUBLISH
                 Duration t = b.getDuration("cluster.subscription-write-timeout");
@@ -219,14 +219,22 @@ public final class Broker implements AutoCloseable {
      * Starts every persistent session found in the journal so that its subscriptions are routable again before
      * the first client connects (messages for offline sessions are then queued, not lost).
      */
-    private static void wakePersistentSessions(ActorSystem<Void> system, int parallelism) throws Exception {
+    private static void wakePersistentSessions(ActorSystem<Void> system, SubscriptionRegistry registry, int parallelism)
+            throws Exception {
         JdbcReadJournal journal = PersistenceQuery.get(Adapter.toClassic(system))
                 .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
         String prefix = SessionEntity.KEY.name() + "|";
         long count = journal.currentPersistenceIds()
                 .filter(id -> id.startsWith(prefix))
-                .mapAsyncUnordered(parallelism, id -> sessionRef(system, id.substring(prefix.length()))
-                        .<Done>ask(SessionEntity.Wake::new, Duration.ofSeconds(30)))
+                .mapAsyncUnordered(parallelism, id -> {
+                    String clientId = id.substring(prefix.length());
+                    return sessionRef(system, clientId)
+                            .<SessionEntity.Woken>ask(SessionEntity.Wake::new, Duration.ofSeconds(30))
+                            // idempotent: on a cluster node that just joined, this is what makes them routable here
+                            .thenCompose(w -> java.util.concurrent.CompletableFuture.allOf(w.filters().stream()
+                                    .map(f -> registry.add(clientId, f).toCompletableFuture())
+                                    .toArray(java.util.concurrent.CompletableFuture[]::new)));
+                })
                 .runWith(Sink.fold(0L, (n, d) -> n + 1), system)
                 .toCompletableFuture().get(10, TimeUnit.MINUTES);
         if (count > 0) log.info("recovered {} persistent sessions", count);

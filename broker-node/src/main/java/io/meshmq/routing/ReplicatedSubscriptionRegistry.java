@@ -151,7 +151,7 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
 
     private record InitialSync(Duration timeout, CompletableFuture<Done> done) implements Command {}
 
-    private record InitialRead(int partition, Replicator.GetResponse<ORSet<String>> response, int[] left,
+    private record InitialRead(boolean fromAll, Duration timeout, int partition, Replicator.GetResponse<ORSet<String>> response, int[] left,
                                CompletableFuture<Done> done) implements Command {}
 
     /** From a writing node: apply your replica of {@code partition} and answer once it shows the change. */
@@ -253,8 +253,10 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
             int[] left = {keys.size()};
             for (int i = 0; i < keys.size(); i++) {
                 int p = i;
-                replicator.askGet(replyTo -> new Replicator.Get<>(keys.get(p), new Replicator.ReadMajority(s.timeout()), replyTo),
-                        rsp -> new InitialRead(p, rsp, left, s.done()));
+                // from every node: a node that joined a moment ago may not have gossiped yet, so a majority that
+                // happens to be this node and another newcomer could miss subscriptions of sessions woken elsewhere
+                replicator.askGet(replyTo -> new Replicator.Get<>(keys.get(p), new Replicator.ReadAll(s.timeout()), replyTo),
+                        rsp -> new InitialRead(true, s.timeout(), p, rsp, left, s.done()));
             }
             return Behaviors.same();
         }
@@ -262,6 +264,12 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
         private Behavior<Command> onInitialRead(InitialRead r) {
             if (r.response() instanceof Replicator.GetSuccess<ORSet<String>> ok) {
                 reconcile(r.partition(), ok.dataValue());
+            } else if (r.response() instanceof Replicator.GetFailure && r.fromAll()) {
+                // some node did not answer (it may be down): a majority then
+                replicator.askGet(replyTo -> new Replicator.Get<>(keys.get(r.partition()),
+                                new Replicator.ReadMajority(r.timeout()), replyTo),
+                        rsp -> new InitialRead(false, r.timeout(), r.partition(), rsp, r.left(), r.done()));
+                return Behaviors.same();
             } else if (r.response() instanceof Replicator.GetFailure) {
                 log.warn("subscriptions of partition {} not read from a majority at start-up; using this node's replica",
                         r.partition());

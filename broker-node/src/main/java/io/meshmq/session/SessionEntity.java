@@ -118,7 +118,10 @@ public final class SessionEntity {
     public record ReleaseInbound(long connectionId, int packetId) implements Command {}
 
     /** Start (recover) the entity so that its subscriptions are routable again, e.g. after a restart. */
-    public record Wake(ActorRef<Done> replyTo) implements Command {}
+    public record Wake(ActorRef<Woken> replyTo) implements Command {}
+
+    /** Answer to {@link Wake}: the session's topic filters, which the waking node makes routable on itself too. */
+    public record Woken(List<String> filters) implements CborSerializable {}
 
     /** Stop message for sharding hand-off and shutdown: flush what is pending first. */
     public record Stop() implements Command {}
@@ -269,9 +272,10 @@ public final class SessionEntity {
         }
 
         private Effect<SessionEvent, SessionState> onWake(SessionState state, Wake w) {
-            // answered once the subscriptions are routable again (in a cluster: replicated), so that a node is ready
-            // only when a PUBLISH it accepts reaches every woken session
-            registered.whenComplete((ok, err) -> w.replyTo().tell(Done.getInstance()));
+            // answered once the subscriptions are routable again; the answer lists them so that the node that asked
+            // (in a cluster, possibly one that joined a moment ago) adds them to its own routing index as well
+            List<String> filters = state.isPersistent() ? List.copyOf(state.subscriptions().keySet()) : List.of();
+            registered.whenComplete((ok, err) -> w.replyTo().tell(new Woken(filters)));
             // a session that ended before the restart has nothing to route: let it go again
             if (!state.isPersistent() && connection == null) passivate();
             return Effect().none();

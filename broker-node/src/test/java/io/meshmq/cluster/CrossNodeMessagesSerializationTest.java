@@ -78,7 +78,7 @@ class CrossNodeMessagesSerializationTest {
     void sessionCommandsSerialize() {
         ActorRef<ConnectionCommand> conn = kit.createTestProbe(ConnectionCommand.class).ref();
         ActorRef<DeliveryAck> acks = kit.createTestProbe(DeliveryAck.class).ref();
-        ActorRef<Done> done = kit.createTestProbe(Done.class).ref();
+        ActorRef<SessionEntity.Woken> woken = kit.createTestProbe(SessionEntity.Woken.class).ref();
         assertRoundTrips(
                 new SessionEntity.Attach(7, conn, false, 600, 100),
                 new SessionEntity.Detach(7, fullMessage(), 5, 600),
@@ -94,9 +94,11 @@ class CrossNodeMessagesSerializationTest {
                 new SessionEntity.PubCompReceived(7, 3),
                 new SessionEntity.StoreInbound(7, 4),
                 new SessionEntity.ReleaseInbound(7, 4),
-                new SessionEntity.Wake(done),
+                new SessionEntity.Wake(woken),
                 new SessionEntity.Stop());
         assertThat(roundTrip(Done.getInstance())).isEqualTo(Done.getInstance());
+        SessionEntity.Woken w = new SessionEntity.Woken(List.of("a/#", "$share/g/b"));
+        assertThat(roundTrip(w)).isEqualTo(w);
     }
 
     @Test
