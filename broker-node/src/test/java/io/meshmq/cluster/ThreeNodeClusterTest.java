@@ -258,40 +258,4 @@ class ThreeNodeClusterTest {
         assertThat(received).containsExactlyElementsOf(expected);
     }
 
-    @Test
-    @Order(101)
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    @DisplayName("after a restart of the whole cluster, an offline persistent session is routable again from every node and gets messages from before and after")
-    void persistentSessionsWakeAfterFullClusterRestart() throws Exception {
-        String id = unique("restart");
-        String topic = unique("restart-topic");
-        int first = cluster.firstAlive();
-        Mqtt5BlockingClient sub = unconnected(first, id);
-        sub.connectWith().cleanStart(true).sessionExpiryInterval(600).send();
-        sub.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
-        sub.disconnect();
-        Mqtt5BlockingClient pub = client(first, unique("pub"));
-        pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(bytes("before")).send();
-        pub.disconnect();
-
-        cluster.restartAll();
-
-        // nobody is connected: only the woken session can have put the subscription back into every node's index
-        Mqtt5BlockingClient pub2 = client(C, unique("pub"));
-        pub2.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(bytes("after")).send();
-        pub2.disconnect();
-        Mqtt5BlockingClient again = unconnected(B, id);
-        List<String> received = new ArrayList<>();
-        try (Mqtt5BlockingClient.Mqtt5Publishes in = again.publishes(MqttGlobalPublishFilter.ALL)) {
-            assertThat(again.connectWith().cleanStart(false).sessionExpiryInterval(600).send().isSessionPresent()).isTrue();
-            while (received.size() < 2) {
-                Optional<Mqtt5Publish> m = in.receive(10, TimeUnit.SECONDS);
-                if (m.isEmpty()) break;
-                received.add(text(m.get()));
-            }
-        } finally {
-            again.disconnect();
-        }
-        assertThat(received).containsExactly("before", "after");
-    }
 }
