@@ -1,6 +1,5 @@
 package io.meshmq.cluster;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
@@ -11,11 +10,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,24 +31,15 @@ class FullClusterRestartTest {
     @AfterAll
     static void stop() { if (cluster != null) cluster.close(); }
 
-    static String unique(String prefix) { return prefix + "-" + UUID.randomUUID().toString().substring(0, 8); }
+    static String unique(String prefix) { return ThreeNodeCluster.unique(prefix); }
 
-    static Mqtt5BlockingClient unconnected(int node, String id) {
-        return MqttClient.builder().useMqttVersion5().identifier(id)
-                .serverHost("127.0.0.1").serverPort(cluster.port(node))
-                .transportConfig().mqttConnectTimeout(10, TimeUnit.SECONDS).applyTransportConfig()
-                .buildBlocking();
-    }
+    static Mqtt5BlockingClient client(int node, String id) { return cluster.client(node, id); }
 
-    static Mqtt5BlockingClient client(int node, String id) {
-        Mqtt5BlockingClient c = unconnected(node, id);
-        c.connect();
-        return c;
-    }
+    static Mqtt5BlockingClient unconnected(int node, String id) { return cluster.unconnected(node, id); }
 
-    static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+    static byte[] bytes(String s) { return ThreeNodeCluster.bytes(s); }
 
-    static String text(Mqtt5Publish p) { return new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8); }
+    static String text(Mqtt5Publish p) { return ThreeNodeCluster.text(p); }
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)

@@ -73,6 +73,29 @@ final class ThreeNodeCluster implements AutoCloseable {
 
     int port(int i) { return nodes.get(i).mqttPort(); }
 
+    /** An MQTT 5 client for node {@code node}, not yet connected; each connect attempt is bounded (while a lost
+     * node's shards move, CONNACK waits for the session to be reachable). */
+    com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient unconnected(int node, String id) {
+        return com.hivemq.client.mqtt.MqttClient.builder().useMqttVersion5().identifier(id)
+                .serverHost("127.0.0.1").serverPort(port(node))
+                .transportConfig().mqttConnectTimeout(10, java.util.concurrent.TimeUnit.SECONDS).applyTransportConfig()
+                .buildBlocking();
+    }
+
+    com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient client(int node, String id) {
+        com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient c = unconnected(node, id);
+        c.connect();
+        return c;
+    }
+
+    static String unique(String prefix) { return prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8); }
+
+    static byte[] bytes(String s) { return s.getBytes(java.nio.charset.StandardCharsets.UTF_8); }
+
+    static String text(com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish p) {
+        return new String(p.getPayloadAsBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Waits until node 0 (or the first live node) sees {@code n} members Up. */
     void awaitUp(int n, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();

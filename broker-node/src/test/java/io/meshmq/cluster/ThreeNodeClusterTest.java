@@ -16,14 +16,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -47,25 +45,15 @@ class ThreeNodeClusterTest {
     @AfterAll
     static void stop() { if (cluster != null) cluster.close(); }
 
-    static String unique(String prefix) { return prefix + "-" + UUID.randomUUID().toString().substring(0, 8); }
+    static String unique(String prefix) { return ThreeNodeCluster.unique(prefix); }
 
-    static Mqtt5BlockingClient client(int node, String id) {
-        Mqtt5BlockingClient c = unconnected(node, id);
-        c.connect();
-        return c;
-    }
+    static Mqtt5BlockingClient client(int node, String id) { return cluster.client(node, id); }
 
-    static Mqtt5BlockingClient unconnected(int node, String id) {
-        // each attempt bounded: while a lost node's shards move, CONNACK waits for the session to be reachable
-        return MqttClient.builder().useMqttVersion5().identifier(id)
-                .serverHost("127.0.0.1").serverPort(cluster.port(node))
-                .transportConfig().mqttConnectTimeout(10, TimeUnit.SECONDS).applyTransportConfig()
-                .buildBlocking();
-    }
+    static Mqtt5BlockingClient unconnected(int node, String id) { return cluster.unconnected(node, id); }
 
-    static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+    static byte[] bytes(String s) { return ThreeNodeCluster.bytes(s); }
 
-    static String text(Mqtt5Publish p) { return new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8); }
+    static String text(Mqtt5Publish p) { return ThreeNodeCluster.text(p); }
 
     @Test
     @Order(1)
