@@ -64,6 +64,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     /** Ask this connection to disconnect its client (shutdown: MQTT 5 reason 0x8B). */
     public record Shutdown(ReasonCode reason) implements ConnectionCommand {}
 
+    /** The session incarnation this connection is attached to stopped (see {@link ToConnection.SessionAttached}). */
+    private record SessionStopped(long connectionId) implements ConnectionCommand {}
+
     private enum Tick implements ConnectionCommand { CONNECT_TIMEOUT, KEEP_ALIVE, RETRY_WRITE, DELIVERY_CHECK, LINGER }
 
     public static Behavior<ConnectionCommand> create(BrokerServices broker, BoundedSourceQueue<ByteString> out,
@@ -151,6 +154,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                     inboundQos2.remove(m.packetId());
                     return send(new MqttPacket.PubComp(m.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));
                 })
+                .onMessage(SessionStopped.class, this::onSessionStopped)
                 .onMessage(ToConnection.TakenOver.class, m -> disconnect(ReasonCode.SESSION_TAKEN_OVER, "session taken over", true))
                 .onMessage(DeliveryAck.class, this::onDeliveryAck)
                 .onMessage(Shutdown.class, m -> disconnect(m.reason(), "server shutting down", true))
@@ -288,7 +292,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         connackProperties = connackProperties(assigned ? id : null, serverKeepAlive);
         phase = Phase.ATTACHING;
         tellSession(new SessionEntity.Attach(connectionId, getContext().getSelf(), c.cleanStart(), sessionExpiry,
-                clientReceiveMax));
+                clientReceiveMax, guard.allowedWill(will), willDelay));
     }
 
     private Properties connackProperties;
@@ -311,6 +315,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private Behavior<ConnectionCommand> onAttached(ToConnection.SessionAttached a) {
         if (phase != Phase.ATTACHING) return this;
         inboundQos2.addAll(a.inboundQos2());
+        if (a.session() != null) getContext().watchWith(a.session(), new SessionStopped(connectionId));
         send(new MqttPacket.ConnAck(a.sessionPresent(), ReasonCode.SUCCESS, connackProperties));
         phase = Phase.CONNECTED;
         log.info("client {} connected from {} ({}, keep-alive {}s, session expiry {}, session present {})",
@@ -662,6 +667,16 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             tellSession(new SessionEntity.Detach(connectionId, guard.allowedWill(will), willDelay, sessionExpiry));
             connectionId = 0;
         }
+    }
+
+    /**
+     * The session's incarnation stopped while this client is connected: its node died or its shard moved to another
+     * node. The next incarnation (recovered from the journal if the session is persistent) does not know this
+     * connection, so the client is disconnected and reconnects to it; MQTT 5 clients hear 0x80 with the reason.
+     */
+    private Behavior<ConnectionCommand> onSessionStopped(SessionStopped s) {
+        if (s.connectionId() != connectionId || phase != Phase.CONNECTED) return this;
+        return disconnect(ReasonCode.UNSPECIFIED_ERROR, "session moved to another node", true);
     }
 
     private Behavior<ConnectionCommand> onStreamClosed(StreamClosed s) {

@@ -30,6 +30,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,7 +89,8 @@ public final class SessionEntity {
      * connection's later commands from those of one it took over.
      */
     public record Attach(long connectionId, ActorRef<ConnectionCommand> connection, boolean cleanStart,
-                         long expiryInterval, int receiveMaximum) implements Command {}
+                         long expiryInterval, int receiveMaximum, ApplicationMessage will, long willDelayInterval)
+            implements Command {}
 
     /**
      * The connection ended. {@code will} is null when it must not be published (normal DISCONNECT, MQTT-3.1.2-10);
@@ -132,6 +135,11 @@ public final class SessionEntity {
 
     private record WillDue(ApplicationMessage will) implements Command {}
 
+    /** The watched connection stopped; if no Detach follows within the grace period, it ended without one. */
+    private record ConnectionStopped(long connectionId) implements Command {}
+
+    private record ConnectionGone(long connectionId) implements Command {}
+
     private record ExpiryDue() implements Command {}
 
     private record SubscriptionsRegistered(long connectionId, int packetId, List<ReasonCode> codes,
@@ -147,6 +155,13 @@ public final class SessionEntity {
         private static final Object WILL_TIMER = "will";
         private static final Object EXPIRY_TIMER = "expiry";
         private static final Object FLUSH_TIMER = "flush";
+        private static final Logger log = LoggerFactory.getLogger(SessionEntity.class);
+        private static final Object LOST_TIMER = "lost";
+        /**
+         * How long after the connection actor stopped its Detach may still be on the way (through sharding): only
+         * when none came by then did the connection end without one (its node died), and the session detaches it.
+         */
+        private static final Duration DETACH_GRACE = Duration.ofSeconds(2);
 
         private final String clientId;
         private final ActorContext<Command> ctx;
@@ -173,6 +188,9 @@ public final class SessionEntity {
         private final List<Deliver> pendingDeliveries = new ArrayList<>();
         private boolean flushScheduled;
         private final List<Long> receivedNotJournaled = new ArrayList<>();
+        /** The will the current connection brought (transient): published if the connection vanishes without Detach. */
+        private ApplicationMessage attachedWill;
+        private long attachedWillDelay;
         /** The will whose delay timer runs (transient), published early if the session ends first. */
         private ApplicationMessage pendingWill;
         /** Queue positions of messages that came through a shared subscription (transient), for MQTT 4.8.2 hand-over. */
@@ -265,6 +283,8 @@ public final class SessionEntity {
                     .onCommand(ReleaseInbound.class, this::onReleaseInbound)
                     .onCommand(FlushAcks.class, (s, c) -> flushAcks(s))
                     .onCommand(WillDue.class, (s, c) -> { router.publish(c.will()); return Effect().none(); })
+                    .onCommand(ConnectionStopped.class, this::onConnectionStopped)
+                    .onCommand(ConnectionGone.class, this::onConnectionGone)
                     .onCommand(ExpiryDue.class, this::onExpiryDue)
                     .onCommand(Wake.class, this::onWake)
                     .onCommand(Stop.class, this::onStop)
@@ -496,6 +516,8 @@ public final class SessionEntity {
             if (connection != null && a.connectionId() != connectionId) {
                 connection.tell(new ToConnection.TakenOver());
             }
+            if (connection != null) ctx.unwatch(connection);
+            timers.cancel(LOST_TIMER);
             boolean wasPersistent = state.isPersistent();
             boolean sessionPresent = !a.cleanStart() && (wasPersistent || state.hasState());
             if (a.cleanStart()) {
@@ -507,22 +529,52 @@ public final class SessionEntity {
             maybeSentThrough = Math.max(maybeSentThrough, sentThrough);
             connection = a.connection();
             connectionId = a.connectionId();
+            attachedWill = a.will();
+            attachedWillDelay = a.willDelayInterval();
+            // the connection may live on another node: if that node dies, no Detach ever comes (see onConnectionGone)
+            ctx.watchWith(connection, new ConnectionStopped(connectionId));
             window = Math.max(1, Math.min(Math.min(a.receiveMaximum(), settings.maxInflight()), 65535));
             sentThrough = state.firstSeq() - 1;
             boolean journal = wasPersistent || a.expiryInterval() > 0;
             return record(state, journal, List.of(new SessionEvent.Attached(a.expiryInterval(), a.cleanStart())), st -> {
                 sentThrough = st.firstSeq() - 1;
-                a.connection().tell(new ToConnection.SessionAttached(sessionPresent, List.copyOf(st.inboundQos2())));
+                a.connection().tell(new ToConnection.SessionAttached(sessionPresent, List.copyOf(st.inboundQos2()),
+                        ctx.getSelf()));
                 pump(st);
             });
         }
 
         private Effect<SessionEvent, SessionState> onDetach(SessionState state, Detach d) {
             if (d.connectionId() != connectionId) {
+                if (connection == null && state.detachedAtMillis() == 0 && state.isPersistent()) {
+                    // the connection attached to an earlier incarnation (this one was recovered after its node died
+                    // or its shard moved, and the connection was closed for that): its end is this session's detach
+                    return detach(state, d);
+                }
                 // a connection that was taken over: the session lives on, so only an undelayed will goes out
                 if (d.will() != null && d.willDelayInterval() == 0) router.publish(d.will());
                 return Effect().none();
             }
+            return detach(state, d);
+        }
+
+        private Effect<SessionEvent, SessionState> onConnectionStopped(SessionState state, ConnectionStopped c) {
+            if (c.connectionId() == connectionId) timers.startSingleTimer(LOST_TIMER, new ConnectionGone(c.connectionId()), DETACH_GRACE);
+            return Effect().none();
+        }
+
+        /** MQTT-3.1.2-8: the network connection ended without DISCONNECT (its node died): publish the will. */
+        private Effect<SessionEvent, SessionState> onConnectionGone(SessionState state, ConnectionGone c) {
+            if (c.connectionId() != connectionId) return Effect().none();
+            log.info("session {}: its connection ended without detaching (node lost?); detaching it{}", clientId,
+                    attachedWill == null ? "" : " and publishing its will");
+            return detach(state, new Detach(connectionId, attachedWill, attachedWillDelay, state.expiryInterval()));
+        }
+
+        private Effect<SessionEvent, SessionState> detach(SessionState state, Detach d) {
+            if (connection != null) ctx.unwatch(connection);
+            timers.cancel(LOST_TIMER);
+            attachedWill = null;
             connection = null;
             connectionId = -1;
             maybeSentThrough = Math.max(maybeSentThrough, sentThrough);

@@ -26,8 +26,13 @@ import java.util.List;
         @JsonSubTypes.Type(value = ToConnection.TakenOver.class, name = "takenover")})
 public sealed interface ToConnection extends ConnectionCommand {
 
-    /** Answer to Attach: CONNACK may go out; {@code inboundQos2} are the packet ids awaiting PUBREL. */
-    record SessionAttached(boolean sessionPresent, List<Integer> inboundQos2) implements ToConnection {}
+    /**
+     * Answer to Attach: CONNACK may go out; {@code inboundQos2} are the packet ids awaiting PUBREL. {@code session} is
+     * the session's incarnation, which the connection watches: if it stops while the client is connected (its node
+     * died, or its shard moved), the client is disconnected so that it reconnects to the session's next incarnation.
+     */
+    record SessionAttached(boolean sessionPresent, List<Integer> inboundQos2,
+                           org.apache.pekko.actor.typed.ActorRef<SessionEntity.Command> session) implements ToConnection {}
 
     /** Send a PUBLISH. QoS 0 ones may be dropped by a connection whose socket is backed up. */
     record SendPublish(ApplicationMessage message, QoS qos, boolean retain, boolean dup, int packetId,

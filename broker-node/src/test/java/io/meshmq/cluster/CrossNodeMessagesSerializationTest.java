@@ -80,7 +80,8 @@ class CrossNodeMessagesSerializationTest {
         ActorRef<DeliveryAck> acks = kit.createTestProbe(DeliveryAck.class).ref();
         ActorRef<SessionEntity.Woken> woken = kit.createTestProbe(SessionEntity.Woken.class).ref();
         assertRoundTrips(
-                new SessionEntity.Attach(7, conn, false, 600, 100),
+                new SessionEntity.Attach(7, conn, false, 600, 100, null, 0),
+                new SessionEntity.Attach(8, conn, true, 0, 10, fullMessage(), 30),
                 new SessionEntity.Detach(7, fullMessage(), 5, 600),
                 new SessionEntity.Detach(7, null, 0, 0),
                 new SessionEntity.SubscribeRequest(7, 1, List.of(
@@ -105,7 +106,7 @@ class CrossNodeMessagesSerializationTest {
     @DisplayName("what a session tells a connection on another node, and delivery acknowledgements, serialize")
     void connectionMessagesSerialize() {
         assertRoundTrips(
-                new ToConnection.SessionAttached(true, List.of(1, 2)),
+                new ToConnection.SessionAttached(true, List.of(1, 2), kit.createTestProbe(SessionEntity.Command.class).ref()),
                 new ToConnection.SendPublish(fullMessage(), QoS.AT_LEAST_ONCE, true, true, 12, List.of(42)),
                 new ToConnection.SendPublish(bareMessage(), QoS.AT_MOST_ONCE, false, false, 0, List.of()),
                 new ToConnection.SendPubRel(12),

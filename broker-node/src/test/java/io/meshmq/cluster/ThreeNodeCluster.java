@@ -27,7 +27,7 @@ import java.util.stream.StreamSupport;
  * sharing one embedded PostgreSQL journal. {@link #kill} stops a node the way a crash does (no leaving, no hand-off)
  * and downs it from a survivor.
  */
-final class ThreeNodeCluster implements AutoCloseable {
+public final class ThreeNodeCluster implements AutoCloseable {
     final EmbeddedPostgres postgres;
     final List<Broker> nodes = new ArrayList<>();
     final boolean[] alive = {true, true, true};
@@ -48,6 +48,11 @@ final class ThreeNodeCluster implements AutoCloseable {
     }
 
     private Config nodeConfig(int port, int seedPort) throws IOException {
+        return nodeConfig(postgres, port, seedPort);
+    }
+
+    /** The configuration of an in-JVM cluster node on 127.0.0.1 with Artery on {@code port}, journal in {@code postgres}. */
+    public static Config nodeConfig(EmbeddedPostgres postgres, int port, int seedPort) throws IOException {
         Map<String, Object> m = new HashMap<>();
         m.put("broker.data-dir", Files.createTempDirectory("meshmq-cluster").toString());
         m.put("broker.mqtt.host", "127.0.0.1");
@@ -165,7 +170,7 @@ final class ThreeNodeCluster implements AutoCloseable {
      */
     private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         java.util.Random random = new java.util.Random();
         for (int i = 0; i < 200; i++) {
             int port = 20_000 + random.nextInt(12_000);

@@ -195,6 +195,9 @@ abstract class Subscriber implements AutoCloseable {
             }
         }
 
+        /** Whether the client's connection is up (false once the broker closed it). */
+        boolean connected() { return client != null && client.isConnected(); }
+
         @Override boolean connect(int port, boolean firstTime) throws Exception {
             if (tap != null) tap.close();
             tap = new WireTap(port, ProtocolVersion.MQTT_5, this::onWire);

@@ -1,0 +1,346 @@
+package io.meshmq.persistence;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.meshmq.cluster.ClusterMode;
+import io.meshmq.cluster.ThreeNodeCluster;
+import io.meshmq.it.BrokerProcess;
+import io.meshmq.ops.Broker;
+import io.meshmq.session.SessionEntity;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.StreamSupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A node of a three-node cluster dies the hard way: nodes A and B run in this JVM, node C is a separate JVM that the
+ * test kills with SIGKILL (no leaving, no hand-off, no last packet), then downs from A as the Split Brain Resolver
+ * would. Clients are real MQTT clients; the journal is one embedded PostgreSQL. After each kill C is started again,
+ * as a restarted pod would be, for the next case.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterNodeCrashTest {
+    private static EmbeddedPostgres postgres;
+    private static Broker a;
+    private static Broker b;
+    private static int seedPort;
+    private static BrokerProcess c;
+    private static int cClusterPort;
+    private static Path work;
+    private static int cStarts;
+
+    @BeforeAll
+    static void start() throws Exception {
+        work = Files.createTempDirectory("meshmq-crash-cluster");
+        postgres = EmbeddedPostgres.builder().start();
+        seedPort = ThreeNodeCluster.freePort();
+        int bPort = ThreeNodeCluster.freePort();
+        a = Broker.start(ThreeNodeCluster.nodeConfig(postgres, seedPort, seedPort));
+        b = Broker.start(ThreeNodeCluster.nodeConfig(postgres, bPort, seedPort));
+    }
+
+    /** Each case starts with C up (again, after the previous case killed it). */
+    @BeforeEach
+    void nodeCUp() throws Exception {
+        if (c == null || !c.isAlive()) startC();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (c != null) c.close();
+        if (b != null) b.close();
+        if (a != null) a.close();
+        if (postgres != null) postgres.close();
+    }
+
+    private static void startC() throws Exception {
+        cClusterPort = ThreeNodeCluster.freePort();
+        Map<String, String> p = new HashMap<>();
+        p.put("config.resource", "cluster-config/postgres.conf");
+        p.put("broker.cluster.host", "127.0.0.1");
+        p.put("broker.cluster.port", String.valueOf(cClusterPort));
+        p.put("broker.cluster.seed-nodes", "127.0.0.1:" + seedPort);
+        p.put("broker.journal.url", "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres");
+        p.put("broker.journal.user", "postgres");
+        p.put("broker.journal.password", "");
+        p.put("broker.journal.max-connections", "4");
+        Path log = work.resolve("node-c-" + (++cStarts) + ".log");
+        c = BrokerProcess.start(Files.createTempDirectory(work, "c"), p, log, 120);
+        awaitMembers(3, Duration.ofSeconds(60));
+    }
+
+    /** SIGKILL node C, then down it from A (what the Split Brain Resolver does after its stable-after). */
+    private static void killC() throws Exception {
+        c.kill();
+        Cluster.get(a.system()).manager().tell(new Down(new Address("pekko", ClusterMode.SYSTEM_NAME, "127.0.0.1", cClusterPort)));
+        awaitMembers(2, Duration.ofSeconds(60));
+    }
+
+    /** Waits until A and B each see exactly {@code n} members, all Up. */
+    private static void awaitMembers(int n, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (upMembers(a) == n && upMembers(b) == n) return;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("A and B did not both see " + n + " Up members within " + within);
+    }
+
+    private static long upMembers(Broker node) {
+        var members = Cluster.get(node.system()).state().getMembers();
+        long all = StreamSupport.stream(members.spliterator(), false).count();
+        long up = StreamSupport.stream(members.spliterator(), false).filter(m -> m.status() == MemberStatus.up()).count();
+        return all == up ? up : -1;
+    }
+
+    /** Which node's shard region holds the session entity of {@code clientId}: "A", "B", or "C" (neither A nor B). */
+    private static String hostOf(String clientId) throws Exception {
+        for (var node : List.of(a, b)) {
+            var system = node.system();
+            ShardRegion.CurrentShardRegionState state = AskPattern.<ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
+                    ClusterSharding.get(system).shardState(), r -> new GetShardRegionState(SessionEntity.KEY, r),
+                    Duration.ofSeconds(5), system.scheduler()).toCompletableFuture().get();
+            for (ShardRegion.ShardState s : state.getShards()) {
+                if (s.getEntityIds().contains(clientId)) return node == a ? "A" : "B";
+            }
+        }
+        return "C";
+    }
+
+    private static String unique(String prefix) { return prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8); }
+
+    private static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+
+    @Test
+    @Order(1)
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @DisplayName("MQTT-3.1.2-8 across nodes: the wills of clients connected to a node that is killed are published once, after the node is removed")
+    void willsOfAKilledNodesClientsArePublishedOnce() throws Exception {
+        String run = unique("wills");
+        Mqtt5BlockingClient watcher = MqttClient.builder().useMqttVersion5().identifier(unique("watcher"))
+                .serverHost("127.0.0.1").serverPort(a.mqttPort()).buildBlocking();
+        watcher.connect();
+        watcher.subscribeWith().topicFilter("wills/" + run + "/#").qos(MqttQos.AT_LEAST_ONCE).send();
+
+        // devices on C, half MQTT 3.1.1 and half MQTT 5, clean sessions; only those whose session entity lives on A or
+        // B can have their will published: a session on C dies with its connection (see docs/architecture.md)
+        List<String> expected = new ArrayList<>();
+        List<String> colocated = new ArrayList<>();
+        for (int i = 0; i < 40 && expected.size() < 4; i++) {
+            String id = run + "-d" + i;
+            String willTopic = "wills/" + run + "/" + id;
+            if (i % 2 == 0) {
+                Mqtt3BlockingClient d = MqttClient.builder().useMqttVersion3().identifier(id)
+                        .serverHost("127.0.0.1").serverPort(c.port()).buildBlocking();
+                d.connectWith().cleanSession(true).keepAlive(60).willPublish().topic(willTopic).payload(bytes("offline"))
+                        .qos(MqttQos.AT_LEAST_ONCE).applyWillPublish().send();
+            } else {
+                Mqtt5BlockingClient d = MqttClient.builder().useMqttVersion5().identifier(id)
+                        .serverHost("127.0.0.1").serverPort(c.port()).buildBlocking();
+                d.connectWith().cleanStart(true).keepAlive(60).willPublish().topic(willTopic).payload(bytes("offline"))
+                        .qos(MqttQos.AT_LEAST_ONCE).applyWillPublish().send();
+            }
+            (hostOf(id).equals("C") ? colocated : expected).add(id);
+        }
+        assertThat(expected).as("devices on C whose session lives on A or B").isNotEmpty();
+
+        Map<String, Integer> wills = new HashMap<>();
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL)) {
+            assertThat(in.receive(1, TimeUnit.SECONDS)).as("a will while its client is connected").isEmpty();
+            killC();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            long quietUntil = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+                Optional<Mqtt5Publish> m = in.receive(200, TimeUnit.MILLISECONDS);
+                m.ifPresent(p -> wills.merge(p.getTopic().getLevels().get(2), 1, Integer::sum));
+                if (quietUntil == Long.MAX_VALUE && wills.keySet().containsAll(expected)) {
+                    quietUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);   // then look for repeats
+                }
+            }
+        } finally {
+            watcher.disconnect();
+        }
+        SoftAssertions softly = new SoftAssertions();
+        for (String id : expected) softly.assertThat(wills.getOrDefault(id, 0)).as("wills of %s", id).isEqualTo(1);
+        for (String id : colocated) softly.assertThat(wills.getOrDefault(id, 0)).as("wills of %s", id).isLessThanOrEqualTo(1);
+        softly.assertAll();
+    }
+
+    @Test
+    @Order(2)
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @DisplayName("SIGKILL of the node holding a persistent QoS 1 subscriber's socket: after reconnecting to another node it gets every acknowledged message, in order, repeats only with DUP")
+    void killOfTheSocketsNodeLosesNoAcknowledgedMessage() throws Exception {
+        String topic = unique("crash-socket");
+        Subscriber.V5 sub = subscriberWithSession(c.port(), topic, false);
+        try {
+            runThroughCrash(sub, topic, false);
+        } finally {
+            sub.close();
+        }
+    }
+
+    @Test
+    @Order(3)
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @DisplayName("SIGKILL of the node hosting a persistent QoS 1 subscriber's session: its client on another node is disconnected, reconnects and gets every acknowledged message, in order, repeats only with DUP")
+    void killOfTheSessionsNodeLosesNoAcknowledgedMessage() throws Exception {
+        String topic = unique("crash-session");
+        Subscriber.V5 sub = subscriberWithSession(b.mqttPort(), topic, true);
+        try {
+            runThroughCrash(sub, topic, true);
+        } finally {
+            sub.close();
+        }
+    }
+
+    /** A persistent QoS 1 subscriber connected to {@code port} whose session lives on C ({@code onC}) or not on C. */
+    private static Subscriber.V5 subscriberWithSession(int port, String topic, boolean onC) throws Exception {
+        for (int attempt = 0; attempt < 30; attempt++) {
+            Subscriber.V5 sub = new Subscriber.V5(unique("durable"));
+            sub.connect(port, true);
+            if (hostOf(sub.clientId).equals("C") == onC) {
+                assertThat(sub.subscribe(new String[]{topic}, new int[]{1})).containsExactly(1);
+                return sub;
+            }
+            sub.close();
+        }
+        throw new AssertionError("no client id with its session " + (onC ? "on" : "off") + " C in 30 tries");
+    }
+
+    /**
+     * A QoS 1 publisher on A publishes at a steady pace throughout; C is killed while messages flow; the subscriber
+     * reconnects to B and the publisher goes on for a while; then every message the publisher got a PUBACK for must
+     * have reached the subscriber.
+     */
+    private static void runThroughCrash(Subscriber.V5 sub, String topic, boolean expectServerDisconnect) throws Exception {
+        SteadyPublisher pub = new SteadyPublisher(a.mqttPort(), topic);
+        try {
+            awaitDistinct(sub, topic, 100, 30);
+            killC();
+            if (expectServerDisconnect) {
+                // the session's incarnation died with C: the connection on B is told to go (DISCONNECT 0x80)
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (sub.connected() && System.nanoTime() < deadline) Thread.sleep(100);
+                assertThat(sub.connected()).as("subscriber disconnected once its session's node is gone").isFalse();
+            }
+            sub.close();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (true) {
+                try {
+                    assertThat(sub.connect(b.mqttPort(), false)).as("session present after the crash").isTrue();
+                    break;
+                } catch (Exception notYet) {   // CONNACK waits while the lost node's shards move
+                    sub.close();
+                    if (System.nanoTime() > deadline) throw notYet;
+                    Thread.sleep(500);
+                }
+            }
+            int atReconnect = pub.acked.get();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (pub.acked.get() < atReconnect + 100 && System.nanoTime() < until) Thread.sleep(50);
+        } finally {
+            pub.stop();
+        }
+        int acked = pub.acked.get();
+        awaitDistinct(sub, topic, acked, 60);
+        SoftAssertions softly = new SoftAssertions();
+        softly.assertThat(pub.failures).as("publisher failures").isEmpty();
+        softly.assertThat(acked).as("messages acknowledged to the publisher").isGreaterThan(200);
+        DeliveryChecks.atLeastOnceInOrder(softly, sub.toString(), sub.deliveries(topic), acked);
+        softly.assertThat(sub.anomalies).as("recorder anomalies").isEmpty();
+        softly.assertAll();
+    }
+
+    private static void awaitDistinct(Subscriber sub, String topic, int count, long seconds) throws InterruptedException {
+        Subscriber.awaitDistinct(List.of(sub), List.of(topic), count, seconds);
+    }
+
+    /** Publishes 0, 1, 2, ... at QoS 1, one at a time (so in order), about 100 a second, counting PUBACKs. */
+    private static final class SteadyPublisher {
+        final AtomicInteger acked = new AtomicInteger();
+        final Set<String> failures = ConcurrentHashMap.newKeySet();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Mqtt5AsyncClient client;
+        private final Thread thread;
+
+        SteadyPublisher(int port, String topic) throws Exception {
+            // a publisher whose own session dies with C is disconnected too (and would resend after reconnecting);
+            // this one keeps its session on A or B so that its stream of PUBACKs is the measure
+            Mqtt5AsyncClient chosen = null;
+            for (int attempt = 0; attempt < 30 && chosen == null; attempt++) {
+                // like a real QoS 1 publisher it keeps its session and resends what was not acknowledged when the
+                // broker closes its connection (a delivery that outlasts broker.session.delivery-timeout does that)
+                Mqtt5AsyncClient candidate = MqttClient.builder().useMqttVersion5().identifier(unique("steady-pub"))
+                        .serverHost("127.0.0.1").serverPort(port).automaticReconnectWithDefaultConfig().buildAsync();
+                candidate.connectWith().cleanStart(true).sessionExpiryInterval(600).send().join();
+                if (!hostOf(candidate.getConfig().getClientIdentifier().get().toString()).equals("C")) chosen = candidate;
+                else candidate.disconnect().join();
+            }
+            if (chosen == null) throw new AssertionError("no publisher session off C in 30 tries");
+            client = chosen;
+            thread = new Thread(() -> {
+                int seq = 0;
+                while (running.get()) {
+                    try {
+                        var result = client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
+                                .payload(String.valueOf(seq).getBytes(StandardCharsets.US_ASCII)).send()
+                                .get(90, TimeUnit.SECONDS);
+                        if (result.getError().isPresent()) { failures.add(seq + ": " + result.getError().get()); return; }
+                        acked.set(++seq);
+                        Thread.sleep(10);
+                    } catch (Exception e) {
+                        failures.add(seq + ": " + e);
+                        return;
+                    }
+                }
+            }, "steady-publisher");
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join(TimeUnit.SECONDS.toMillis(100));
+            client.disconnect();
+        }
+    }
+}
