@@ -42,9 +42,15 @@ class ClusterBootstrapTest {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     @DisplayName("bootstrap with config discovery forms one cluster of three; /ready answers 503 until the third node lets it form, then 200 on every node")
     void bootstrapFormsTheClusterAndReadinessWaitsForIt() throws Exception {
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
+            bootstrapThreeNodes(postgres); // the nodes stop before the database
+        }
+    }
+
+    private void bootstrapThreeNodes(EmbeddedPostgres postgres) throws Exception {
         ExecutorService starter = Executors.newFixedThreadPool(3);
         List<Future<Broker>> starting = new ArrayList<>();
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
+        try {
             int[] management = {ThreeNodeCluster.freePort(), ThreeNodeCluster.freePort(), ThreeNodeCluster.freePort()};
             String contactPoints = "127.0.0.1:" + management[0] + ",127.0.0.1:" + management[1] + ",127.0.0.1:" + management[2];
             List<Map<String, Object>> settings = new ArrayList<>();

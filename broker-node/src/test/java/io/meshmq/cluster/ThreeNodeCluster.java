@@ -137,15 +137,20 @@ final class ThreeNodeCluster implements AutoCloseable {
     /** The node whose shard region holds the session entity of {@code clientId}, or -1. */
     int hostOfSession(String clientId) throws Exception {
         for (int i = 0; i < 3; i++) {
-            if (!alive[i]) continue;
-            var system = node(i).system();
-            ShardRegion.CurrentShardRegionState state = AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
-                            ShardRegion.CurrentShardRegionState>ask(ClusterSharding.get(system).shardState(),
-                            r -> new GetShardRegionState(SessionEntity.KEY, r), Duration.ofSeconds(5), system.scheduler())
-                    .toCompletableFuture().get();
-            for (ShardRegion.ShardState s : state.getShards()) if (s.getEntityIds().contains(clientId)) return i;
+            if (alive[i] && holdsSession(node(i), clientId)) return i;
         }
         return -1;
+    }
+
+    /** Whether {@code node}'s shard region holds the session entity of {@code clientId}. */
+    static boolean holdsSession(Broker node, String clientId) throws Exception {
+        var system = node.system();
+        ShardRegion.CurrentShardRegionState state = AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
+                        ShardRegion.CurrentShardRegionState>ask(ClusterSharding.get(system).shardState(),
+                        r -> new GetShardRegionState(SessionEntity.KEY, r), Duration.ofSeconds(5), system.scheduler())
+                .toCompletableFuture().get();
+        for (ShardRegion.ShardState s : state.getShards()) if (s.getEntityIds().contains(clientId)) return true;
+        return false;
     }
 
     /** Stops node {@code i} abruptly and downs it from a survivor; waits until the two others see each other Up. */
