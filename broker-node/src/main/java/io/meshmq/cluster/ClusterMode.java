@@ -68,7 +68,8 @@ public final class ClusterMode {
                 // (meant for pods exposing several ports): nodes sharing a host differ by port alone.
                 .withValue(bootstrap + "contact-point.filter-on-fallback-port", ConfigValueFactory.fromAnyRef(false));
         String host = management.getString("host");
-        boolean hostnameUnset = "<hostname>".equals(config.getString("pekko.management.http.hostname"));
+        String hostname = "pekko.management.http.hostname";
+        boolean hostnameUnset = !config.hasPath(hostname) || "<hostname>".equals(config.getString(hostname));
         if (hostnameUnset && !host.isEmpty() && !host.equals("0.0.0.0") && !host.equals("::")) {
             // the node finds itself among the contact points by this host and its management port (Pekko's default
             // is the machine's address, which is not the 127.0.0.1 of a one-machine cluster)
