@@ -57,6 +57,18 @@ public abstract class ClusterTotals {
         return new Replicated(system);
     }
 
+    /**
+     * The totals over the Up members {@code up}: their entries in {@code replica}, with {@code own} instead of the
+     * replica's (older) entry for this node {@code self}. A member without an entry yet counts as a node, with nothing.
+     */
+    static Totals sum(Map<String, NodeStats> replica, Set<String> up, String self, NodeStats own) {
+        NodeStats sum = up.contains(self) ? own : NodeStats.ZERO;
+        for (Map.Entry<String, NodeStats> e : replica.entrySet()) {
+            if (!e.getKey().equals(self) && up.contains(e.getKey())) sum = sum.plus(e.getValue());
+        }
+        return new Totals(up.size(), sum);
+    }
+
     private static final org.apache.pekko.cluster.ddata.Key<LWWMap<String, NodeStats>> KEY = LWWMapKey.create("meshmq-sys-node-stats");
 
     private static final class Replicated extends ClusterTotals {
@@ -115,13 +127,7 @@ public abstract class ClusterTotals {
         @Override void report(NodeStats own) { actor.tell(new Report(own, members(false))); }
 
         @Override Totals current(NodeStats own) {
-            String selfKey = cluster.selfMember().address().toString();
-            Set<String> up = members(true);
-            NodeStats sum = up.contains(selfKey) ? own : NodeStats.ZERO;
-            for (Map.Entry<String, NodeStats> e : replica.entrySet()) {
-                if (!e.getKey().equals(selfKey) && up.contains(e.getKey())) sum = sum.plus(e.getValue());
-            }
-            return new Totals(up.size(), sum);
+            return sum(replica, members(true), cluster.selfMember().address().toString(), own);
         }
 
         @Override boolean publishesHere() {
