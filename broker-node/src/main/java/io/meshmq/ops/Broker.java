@@ -151,7 +151,7 @@ public final class Broker implements AutoCloseable {
             }
             Broker broker = new Broker(system, metrics, mqtt, tls, services.connections());
             broker.registerShutdown();
-            ops.brokerStarted(metrics, router); // /metrics, $SYS, readiness
+            ops.brokerStarted(metrics, router, clustered); // /metrics, $SYS, readiness
             log.info("MeshMQ broker ready: MQTT on {}:{}{}, journal {}{}", b.getString("mqtt.host"), broker.mqttPort(),
                     tls == null ? "" : ", MQTT over TLS on " + b.getString("tls.host") + ":" + broker.tlsPort(),
                     journal.getString("dialect"), clustered ? ", cluster node " + cluster.selfMember().address() : "");

@@ -108,9 +108,10 @@ public final class Operations implements Extension {
 
     /**
      * The broker accepts clients: readiness can turn true, metrics are bound to the broker's counters and the
-     * $SYS topics start ({@code broker.sys.interval}, 0 = off).
+     * $SYS topics start ({@code broker.sys.interval}, 0 = off; cluster totals through Distributed Data when
+     * {@code clustered}).
      */
-    public void brokerStarted(Metrics brokerMetrics, Router router) {
+    public void brokerStarted(Metrics brokerMetrics, Router router, boolean clustered) {
         Duration refresh = Duration.ofSeconds(15);
         retainedTask = system.scheduler().scheduleWithFixedDelay(Duration.ZERO, refresh,
                 () -> router.retained().match("#").thenAccept((List<?> l) -> retainedCount.set(l.size())),
@@ -118,7 +119,8 @@ public final class Operations implements Extension {
         metrics.bind(brokerMetrics, router.registry(), retainedCount::get);
         Duration interval = config.getDuration("broker.sys.interval");
         if (!interval.isZero() && !interval.isNegative()) {
-            SysTopics sys = new SysTopics(brokerMetrics, router.registry(), retainedCount::get, router, version(), startedNanos);
+            ClusterTotals totals = clustered ? ClusterTotals.replicated(Adapter.toTyped(system)) : ClusterTotals.single();
+            SysTopics sys = new SysTopics(brokerMetrics, router.registry(), retainedCount::get, router, version(), startedNanos, totals);
             sysTask = system.scheduler().scheduleWithFixedDelay(Duration.ZERO, interval, () -> {
                 try {
                     sys.tick();

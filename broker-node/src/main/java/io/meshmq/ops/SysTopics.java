@@ -16,8 +16,8 @@ import java.util.function.LongSupplier;
 /**
  * The broker's statistics as retained QoS 0 messages under {@code $SYS/broker/...}, named as Mosquitto names them,
  * published through the {@link Router} every {@code broker.sys.interval}. A topic is published again only when its
- * value changed (retained messages are journaled), except {@code uptime}. These are this node's figures; cluster-wide
- * totals ({@code $SYS/cluster/...}) come with cluster mode.
+ * value changed (retained messages are journaled), except {@code uptime}. {@code $SYS/broker/...} are this node's
+ * figures; {@code $SYS/cluster/...} the cluster's ({@link ClusterTotals}), published by one node (the leader).
  */
 public final class SysTopics {
     static final String PUBLISHER_ID = "$SYS";
@@ -30,6 +30,7 @@ public final class SysTopics {
     private final Router router;
     private final String version;
     private final long startedNanos;
+    private final ClusterTotals cluster;
     private final Map<String, String> lastPublished = new HashMap<>();
     // load averages (Mosquitto's $SYS/broker/load/...): per-minute rates smoothed over 1, 5 and 15 minutes
     private final Map<String, double[]> load = new LinkedHashMap<>();
@@ -37,7 +38,8 @@ public final class SysTopics {
     private long lastTickNanos;
 
     SysTopics(Metrics metrics, SubscriptionRegistry subscriptions, LongSupplier retainedMessages, Router router,
-              String version, long startedNanos) {
+              String version, long startedNanos, ClusterTotals cluster) {
+        this.cluster = cluster;
         this.metrics = metrics;
         this.subscriptions = subscriptions;
         this.retainedMessages = retainedMessages;
@@ -49,7 +51,17 @@ public final class SysTopics {
     /** One round: computes every value and publishes those that changed. Called from one scheduler task at a time. */
     synchronized void tick() {
         long now = System.nanoTime();
-        for (Map.Entry<String, String> e : values(now).entrySet()) {
+        Map<String, String> values = values(now);
+        NodeStats own = NodeStats.of(metrics);
+        cluster.report(own);
+        if (cluster.publishesHere()) {
+            values.putAll(clusterValues(cluster.current(own)));
+        } else {
+            // another node publishes them; should this one lead again, it must not skip a value it published earlier
+            // (the retained message may be another node's since)
+            lastPublished.keySet().removeIf(t -> t.startsWith("$SYS/cluster/"));
+        }
+        for (Map.Entry<String, String> e : values.entrySet()) {
             String topic = e.getKey();
             String value = e.getValue();
             if (!topic.equals("$SYS/broker/uptime") && value.equals(lastPublished.get(topic))) continue;
@@ -88,6 +100,25 @@ public final class SysTopics {
                 v.put("$SYS/broker/load/" + e.getKey() + "/" + LOAD_WINDOWS[i], String.format(java.util.Locale.ROOT, "%.2f", e.getValue()[i]));
             }
         }
+        return v;
+    }
+
+    /**
+     * The cluster's topics. Subscriptions and retained messages are not summed: every node's registry holds the whole
+     * cluster's subscriptions, and the retained store is one for the cluster.
+     */
+    Map<String, String> clusterValues(ClusterTotals.Totals t) {
+        Map<String, String> v = new LinkedHashMap<>();
+        NodeStats sum = t.sum();
+        v.put("$SYS/cluster/nodes", Integer.toString(t.nodes()));
+        v.put("$SYS/cluster/clients/connected", Long.toString(sum.clientsConnected()));
+        v.put("$SYS/cluster/messages/received", Long.toString(sum.messagesReceived()));
+        v.put("$SYS/cluster/messages/sent", Long.toString(sum.messagesSent()));
+        v.put("$SYS/cluster/publish/messages/dropped", Long.toString(sum.messagesDropped()));
+        v.put("$SYS/cluster/bytes/received", Long.toString(sum.bytesReceived()));
+        v.put("$SYS/cluster/bytes/sent", Long.toString(sum.bytesSent()));
+        v.put("$SYS/cluster/subscriptions/count", Integer.toString(subscriptions.size()));
+        v.put("$SYS/cluster/retained messages/count", Long.toString(retainedMessages.getAsLong()));
         return v;
     }
 

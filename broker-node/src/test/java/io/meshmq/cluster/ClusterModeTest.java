@@ -43,6 +43,30 @@ class ClusterModeTest {
     }
 
     @Test
+    @DisplayName("broker.management.contact-points turn on config discovery for bootstrap: every endpoint, no port filter, this node's host")
+    void bootstrapContactPoints() {
+        Config c = ClusterMode.apply(Broker.loadConfig(ConfigFactory.parseMap(Map.of(
+                "broker.management.host", "127.0.0.1",
+                "broker.management.port", 8559,
+                "broker.management.cluster-bootstrap", "on",
+                "broker.management.contact-points", "127.0.0.1:8558, 127.0.0.1:8559",
+                "broker.management.required-contact-points", 2))));
+        assertThat(ClusterMode.enabled(c)).as("bootstrap implies cluster mode").isTrue();
+        assertThat(c.getStringList("pekko.cluster.seed-nodes")).isEmpty();
+        String discovery = "pekko.management.cluster.bootstrap.contact-point-discovery.";
+        assertThat(c.getString(discovery + "discovery-method")).isEqualTo("config");
+        assertThat(c.getString(discovery + "service-name")).isEqualTo(ClusterMode.SYSTEM_NAME);
+        assertThat(c.getInt(discovery + "required-contact-point-nr")).isEqualTo(2);
+        assertThat(c.getBoolean("pekko.management.cluster.bootstrap.contact-point.filter-on-fallback-port")).isFalse();
+        assertThat(c.getString("pekko.management.http.hostname")).isEqualTo("127.0.0.1");
+        assertThat(c.getConfigList("pekko.discovery.config.services.meshmq.endpoints"))
+                .extracting(e -> e.getString("host") + ":" + e.getInt("port"))
+                .containsExactly("127.0.0.1:8558", "127.0.0.1:8559");
+        assertThatThrownBy(() -> ClusterMode.apply(Broker.loadConfig(ConfigFactory.parseMap(Map.of(
+                "broker.management.contact-points", "nohost"))))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     @DisplayName("cluster-config/local-cluster.conf: PostgreSQL journal, cluster on, seeds 2551/2552, the port per node by property")
     void localClusterOverlay() {
         String before = System.getProperty("config.resource");

@@ -137,4 +137,16 @@ class CrossNodeMessagesSerializationTest {
                 new ReplicatedSubscriptionRegistry.Sync(3, "client\u0000a/#", true, synced),
                 new ReplicatedSubscriptionRegistry.Synced());
     }
+
+    @Test
+    @DisplayName("the $SYS figures a node shares for the cluster totals (a Distributed Data LWWMap of NodeStats) serialize")
+    void clusterTotalsSerialize() {
+        io.meshmq.ops.NodeStats stats = new io.meshmq.ops.NodeStats(3, 1_000_000_000_000L, 7, 70, 0, 1);
+        assertRoundTrips(stats);
+        var self = org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData.get(kit.system()).selfUniqueAddress();
+        var map = org.apache.pekko.cluster.ddata.LWWMap.<String, io.meshmq.ops.NodeStats>create()
+                .put(self, "pekko://meshmq@127.0.0.1:2551", stats);
+        var back = (org.apache.pekko.cluster.ddata.LWWMap<?, ?>) roundTrip(map);
+        assertThat(back.getEntries()).isEqualTo(map.getEntries());
+    }
 }

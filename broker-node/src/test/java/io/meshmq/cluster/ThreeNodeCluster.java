@@ -32,10 +32,18 @@ public final class ThreeNodeCluster implements AutoCloseable {
     final List<Broker> nodes = new ArrayList<>();
     final boolean[] alive = {true, true, true};
 
-    private ThreeNodeCluster(EmbeddedPostgres postgres) { this.postgres = postgres; }
+    private final Map<String, Object> extraSettings;
 
-    static ThreeNodeCluster start() throws Exception {
-        ThreeNodeCluster c = new ThreeNodeCluster(EmbeddedPostgres.builder().start());
+    private ThreeNodeCluster(EmbeddedPostgres postgres, Map<String, Object> extraSettings) {
+        this.postgres = postgres;
+        this.extraSettings = extraSettings;
+    }
+
+    static ThreeNodeCluster start() throws Exception { return start(Map.of()); }
+
+    /** Three nodes with {@code extraSettings} on top of the test settings (e.g. a shorter $SYS interval). */
+    static ThreeNodeCluster start(Map<String, Object> extraSettings) throws Exception {
+        ThreeNodeCluster c = new ThreeNodeCluster(EmbeddedPostgres.builder().start(), extraSettings);
         try {
             int[] ports = {freePort(), freePort(), freePort()};
             for (int port : ports) c.nodes.add(Broker.start(c.nodeConfig(port, ports[0])));
@@ -48,20 +56,33 @@ public final class ThreeNodeCluster implements AutoCloseable {
     }
 
     private Config nodeConfig(int port, int seedPort) throws IOException {
-        return nodeConfig(postgres, port, seedPort);
+        return nodeConfig(postgres, port, seedPort, extraSettings);
     }
 
     /** The configuration of an in-JVM cluster node on 127.0.0.1 with Artery on {@code port}, journal in {@code postgres}. */
     public static Config nodeConfig(EmbeddedPostgres postgres, int port, int seedPort) throws IOException {
+        return nodeConfig(postgres, port, seedPort, Map.of());
+    }
+
+    private static Config nodeConfig(EmbeddedPostgres postgres, int port, int seedPort, Map<String, Object> extraSettings)
+            throws IOException {
+        Map<String, Object> m = nodeSettings(postgres, port);
+        m.put("broker.cluster.seed-nodes", "127.0.0.1:" + seedPort);
+        m.putAll(extraSettings);
+        return nodeConfig(m);
+    }
+
+    /** A cluster node's settings on 127.0.0.1 with cluster port {@code port}, on {@code postgres}; no seed nodes. */
+    static Map<String, Object> nodeSettings(EmbeddedPostgres postgres, int port) throws IOException {
         Map<String, Object> m = new HashMap<>();
         m.put("broker.data-dir", Files.createTempDirectory("meshmq-cluster").toString());
         m.put("broker.mqtt.host", "127.0.0.1");
         m.put("broker.mqtt.port", 0);
         m.put("broker.management.host", "127.0.0.1");
         m.put("broker.management.port", 0);
+        m.put("broker.cluster.enabled", "on");
         m.put("broker.cluster.host", "127.0.0.1");
         m.put("broker.cluster.port", port);
-        m.put("broker.cluster.seed-nodes", "127.0.0.1:" + seedPort);
         m.put("broker.journal.url", "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres?reWriteBatchedInserts=true");
         m.put("broker.journal.user", "postgres");
         m.put("broker.journal.password", "");
@@ -69,9 +90,13 @@ public final class ThreeNodeCluster implements AutoCloseable {
         // so that kill() is a crash: the actor system stops without leaving the cluster or handing shards over
         m.put("pekko.coordinated-shutdown.run-by-actor-system-terminate", "off");
         m.put("pekko.coordinated-shutdown.terminate-actor-system", "off");
-        Config overrides = ConfigFactory.parseMap(m)
-                .withFallback(ConfigFactory.parseResources("cluster-config/postgres.conf"));
-        return Broker.loadConfig(overrides);
+        return m;
+    }
+
+    /** The settings of {@link #nodeSettings} in the form {@link Broker#start} takes (PostgreSQL overlay included). */
+    static Config nodeConfig(Map<String, Object> settings) {
+        return Broker.loadConfig(ConfigFactory.parseMap(settings)
+                .withFallback(ConfigFactory.parseResources("cluster-config/postgres.conf")));
     }
 
     Broker node(int i) { return nodes.get(i); }
@@ -122,15 +147,20 @@ public final class ThreeNodeCluster implements AutoCloseable {
     /** The node whose shard region holds the session entity of {@code clientId}, or -1. */
     int hostOfSession(String clientId) throws Exception {
         for (int i = 0; i < 3; i++) {
-            if (!alive[i]) continue;
-            var system = node(i).system();
-            ShardRegion.CurrentShardRegionState state = AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
-                            ShardRegion.CurrentShardRegionState>ask(ClusterSharding.get(system).shardState(),
-                            r -> new GetShardRegionState(SessionEntity.KEY, r), Duration.ofSeconds(5), system.scheduler())
-                    .toCompletableFuture().get();
-            for (ShardRegion.ShardState s : state.getShards()) if (s.getEntityIds().contains(clientId)) return i;
+            if (alive[i] && holdsSession(node(i), clientId)) return i;
         }
         return -1;
+    }
+
+    /** Whether {@code node}'s shard region holds the session entity of {@code clientId}. */
+    static boolean holdsSession(Broker node, String clientId) throws Exception {
+        var system = node.system();
+        ShardRegion.CurrentShardRegionState state = AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
+                        ShardRegion.CurrentShardRegionState>ask(ClusterSharding.get(system).shardState(),
+                        r -> new GetShardRegionState(SessionEntity.KEY, r), Duration.ofSeconds(5), system.scheduler())
+                .toCompletableFuture().get();
+        for (ShardRegion.ShardState s : state.getShards()) if (s.getEntityIds().contains(clientId)) return true;
+        return false;
     }
 
     /** Stops node {@code i} abruptly and downs it from a survivor; waits until the two others see each other Up. */

@@ -123,6 +123,42 @@ class OpsEndpointsTest {
         assertThat(seen.get("$SYS/broker/version")).startsWith("MeshMQ version ");
     }
 
+    @Test
+    @DisplayName("$SYS/cluster/... on a single node: one node, and totals equal to the node's own $SYS/broker/... figures")
+    void singleNodeClusterTotals() throws Exception {
+        Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier("sys-cluster-test")
+                .serverHost("127.0.0.1").serverPort(broker.port()).buildBlocking();
+        client.connect();
+        Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.List<String> pairs = java.util.List.of("clients/connected", "messages/received", "bytes/received",
+                "subscriptions/count");
+        try (Mqtt5BlockingClient.Mqtt5Publishes publishes = client.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.SUBSCRIBED)) {
+            client.subscribeWith().topicFilter("$SYS/cluster/#").qos(MqttQos.AT_MOST_ONCE).send();
+            client.subscribeWith().topicFilter("$SYS/broker/#").qos(MqttQos.AT_MOST_ONCE).send();
+            client.publishWith().topic("sys/cluster/single").payload("x".getBytes(StandardCharsets.UTF_8)).send();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            // both are computed in the same round: once this client's PUBLISH is counted, they agree
+            while (System.nanoTime() < deadline && !(agree(seen, pairs) && !"0".equals(seen.get("$SYS/cluster/messages/received")))) {
+                Optional<Mqtt5Publish> p = publishes.receive(1, TimeUnit.SECONDS);
+                p.ifPresent(m -> seen.put(m.getTopic().toString(), new String(m.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+            }
+        } finally {
+            client.disconnect();
+        }
+        assertThat(seen).containsEntry("$SYS/cluster/nodes", "1");
+        for (String t : pairs) {
+            assertThat(seen.get("$SYS/cluster/" + t)).as(t).isNotNull().isEqualTo(seen.get("$SYS/broker/" + t));
+        }
+    }
+
+    private static boolean agree(Map<String, String> seen, java.util.List<String> pairs) {
+        for (String t : pairs) {
+            String c = seen.get("$SYS/cluster/" + t);
+            if (c == null || !c.equals(seen.get("$SYS/broker/" + t))) return false;
+        }
+        return true;
+    }
+
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})? (\\S+)");
 
     /** Metric name → sum of its samples (over all label sets). */
