@@ -13,6 +13,8 @@ final class FileUserStore implements UserStore {
 
     @Override public boolean verify(String user, char[] password) { return file.get().verify(user, password); }
 
+    @Override public ScramCredentials scramCredentials(String user) { return file.get().scramOf(user); }
+
     @Override public String describe() { return "password file " + file.path() + " (" + file.get().size() + " users)"; }
 
     boolean poll() { return file.poll(); }

@@ -11,25 +11,29 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code passwd FILE add|change|remove USER [--password PW] [--iterations N]}: edits a password file. The password is
+ * {@code passwd FILE add|change|remove USER [--password PW] [--iterations N] [--scram-iterations N]}: edits a password
+ * file. Each password is stored as a PBKDF2-SHA512 hash and as SCRAM-SHA-256 keys ({@code --scram-iterations 0}:
+ * none; that user can then not use enhanced authentication). The password is
  * read from the first line of standard input unless given with {@code --password} (which leaves it in the shell
  * history and the process list: prefer stdin). Exit codes: 0 done, 1 refused (user exists / missing), 2 usage.
  */
 public final class PasswdCommand {
     private PasswdCommand() {}
 
-    static final String USAGE = "usage: passwd FILE add|change|remove USER [--password PASSWORD] [--iterations N]\n"
+    static final String USAGE = "usage: passwd FILE add|change|remove USER [--password PASSWORD] [--iterations N] [--scram-iterations N]\n"
             + "       the password is read from standard input (first line) unless --password is given";
 
     public static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err) {
         List<String> positional = new ArrayList<>();
         String password = null;
         int iterations = PasswordHasher.DEFAULT_ITERATIONS;
+        int scramIterations = ScramCredentials.DEFAULT_ITERATIONS;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--password" -> password = args[++i];
                     case "--iterations" -> iterations = Integer.parseInt(args[++i]);
+                    case "--scram-iterations" -> scramIterations = Integer.parseInt(args[++i]);
                     default -> positional.add(args[i]);
                 }
             }
@@ -37,7 +41,8 @@ public final class PasswdCommand {
             err.println(USAGE);
             return 2;
         }
-        if (positional.size() != 3 || iterations < 1000) {
+        // RFC 7677 section 4: a SCRAM-SHA-256 iteration count of at least 4096
+        if (positional.size() != 3 || iterations < 1000 || (scramIterations != 0 && scramIterations < 4096)) {
             err.println(USAGE);
             return 2;
         }
@@ -54,7 +59,7 @@ public final class PasswdCommand {
                     char[] pw = password != null ? password.toCharArray() : readLine(stdin);
                     if (pw == null || pw.length == 0) { err.println("empty password"); return 1; }
                     try {
-                        pf.put(user, pw, iterations);
+                        pf.put(user, pw, iterations, scramIterations);
                     } finally {
                         PasswordHasher.wipe(pw);
                     }
