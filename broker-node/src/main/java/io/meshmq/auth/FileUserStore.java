@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /** Users from the password file, reloaded when it changes ({@link Security} polls it). */
-final class FileUserStore implements UserStore {
+final class FileUserStore implements UserStore, Reloading<PasswordFile> {
     private final WatchedFile<PasswordFile> file;
 
     FileUserStore(Path path) throws IOException {
@@ -17,5 +17,9 @@ final class FileUserStore implements UserStore {
 
     @Override public String describe() { return "password file " + file.path() + " (" + file.get().size() + " users)"; }
 
-    boolean poll() { return file.poll(); }
+    @Override public boolean poll() { return file.poll(); }
+
+    @Override public PasswordFile get() { return file.get(); }
+
+    @Override public String source() { return file.source(); }
 }

@@ -23,6 +23,9 @@ public final class PasswordFile {
 
     public static PasswordFile empty() { return new PasswordFile(new LinkedHashMap<>()); }
 
+    /** From user name → stored credentials already checked with {@link PasswordHasher#isWellFormed} (a database table). */
+    static PasswordFile of(Map<String, String> users) { return new PasswordFile(new LinkedHashMap<>(users)); }
+
     /** Reads {@code path}; a malformed line is an error naming its line number (never its content). */
     public static PasswordFile load(Path path) throws IOException {
         Map<String, String> users = new LinkedHashMap<>();

@@ -1,19 +1,14 @@
 package io.meshmq.protocol;
 
 import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.datatypes.MqttUtf8String;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientConfig;
 import com.hivemq.client.mqtt.mqtt5.auth.Mqtt5EnhancedAuthMechanism;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
-import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5Auth;
-import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5AuthBuilder;
-import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5EnhancedAuthBuilder;
-import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5Connect;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5Disconnect;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import io.meshmq.auth.HiveScram;
 import io.meshmq.auth.PasswordFile;
 import io.meshmq.auth.PasswordHasher;
 import io.meshmq.auth.ScramClient;
@@ -28,7 +23,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,68 +60,7 @@ class ScramAuthenticationTest {
     @AfterAll
     static void stop() { broker.close(); }
 
-    /** SCRAM-SHA-256 for the HiveMQ client; checks the server's signature and records what happened. */
-    static final class Scram implements Mqtt5EnhancedAuthMechanism {
-        final String user;
-        volatile String password;
-        volatile String method = METHOD;
-        volatile ScramClient scram;
-        volatile boolean serverVerified;
-        final CompletableFuture<Mqtt5ConnAck> rejected = new CompletableFuture<>();
-        final CompletableFuture<Mqtt5Disconnect> reauthRejected = new CompletableFuture<>();
-
-        Scram(String user, String password) { this.user = user; this.password = password; }
-
-        @Override public MqttUtf8String getMethod() { return MqttUtf8String.of(method); }
-        @Override public int getTimeout() { return 10; }
-
-        @Override public CompletableFuture<Void> onAuth(Mqtt5ClientConfig config, Mqtt5Connect connect, Mqtt5EnhancedAuthBuilder auth) {
-            scram = new ScramClient(user, password);
-            auth.data(scram.clientFirst());
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override public CompletableFuture<Void> onReAuth(Mqtt5ClientConfig config, Mqtt5AuthBuilder auth) {
-            scram = new ScramClient(user, password);
-            auth.data(scram.clientFirst());
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override public CompletableFuture<Boolean> onContinue(Mqtt5ClientConfig config, Mqtt5Auth auth, Mqtt5AuthBuilder next) {
-            try {
-                next.data(scram.clientFinal(bytes(auth.getData().orElse(null))));
-                return CompletableFuture.completedFuture(true);
-            } catch (Exception e) {
-                return CompletableFuture.completedFuture(false);
-            }
-        }
-
-        @Override public CompletableFuture<Boolean> onAuthSuccess(Mqtt5ClientConfig config, Mqtt5ConnAck connAck) {
-            // the client authenticates the server too: the CONNACK must carry the right server signature
-            serverVerified = connAck.getEnhancedAuth().map(a -> a.getMethod().toString().equals(METHOD)
-                    && scram.serverFinalValid(bytes(a.getData().orElse(null)))).orElse(false);
-            return CompletableFuture.completedFuture(serverVerified);
-        }
-
-        @Override public CompletableFuture<Boolean> onReAuthSuccess(Mqtt5ClientConfig config, Mqtt5Auth auth) {
-            serverVerified = scram.serverFinalValid(bytes(auth.getData().orElse(null)));
-            return CompletableFuture.completedFuture(serverVerified);
-        }
-
-        @Override public void onAuthRejected(Mqtt5ClientConfig config, Mqtt5ConnAck connAck) { rejected.complete(connAck); }
-        @Override public void onReAuthRejected(Mqtt5ClientConfig config, Mqtt5Disconnect d) { reauthRejected.complete(d); }
-        @Override public void onAuthError(Mqtt5ClientConfig config, Throwable cause) {}
-        @Override public void onReAuthError(Mqtt5ClientConfig config, Throwable cause) {}
-    }
-
-    static byte[] bytes(ByteBuffer b) {
-        if (b == null) return null;
-        byte[] a = new byte[b.remaining()];
-        b.duplicate().get(a);
-        return a;
-    }
-
-    static Mqtt5BlockingClient hive(Scram scram) {
+    static Mqtt5BlockingClient hive(HiveScram scram) {
         return MqttClient.builder().useMqttVersion5().identifier(unique("scram")).serverHost("127.0.0.1")
                 .serverPort(broker.port()).enhancedAuth(scram).buildBlocking();
     }
@@ -145,7 +78,7 @@ class ScramAuthenticationTest {
     @Test
     @DisplayName("MQTT-4.12.0-2/-3/-5: SCRAM-SHA-256 through CONNECT, AUTH 0x18, AUTH 0x18, CONNACK 0x00 with the server's signature")
     void MQTT_4_12_0_2_scramSuccess() {
-        Scram scram = new Scram("alice", "alice-secret");
+        HiveScram scram = new HiveScram("alice", "alice-secret");
         Mqtt5BlockingClient c = hive(scram);
         Mqtt5ConnAck ack = c.connect();
         assertThat(ack.getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
@@ -158,15 +91,15 @@ class ScramAuthenticationTest {
     @DisplayName("MQTT-4.12.0-4: a wrong password and an unknown user are refused with CONNACK 0x87; both counted")
     void MQTT_4_12_0_4_wrongPasswordAndUnknownUser() {
         long before = broker.broker.metrics().snapshot().getOrDefault("rejected.auth.not-authorized", 0L);
-        assertThat(refusal(hive(new Scram("alice", "wrong")))).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
-        assertThat(refusal(hive(new Scram("mallory", "alice-secret")))).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+        assertThat(refusal(hive(new HiveScram("alice", "wrong")))).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+        assertThat(refusal(hive(new HiveScram("mallory", "alice-secret")))).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
         assertThat(broker.broker.metrics().snapshot().get("rejected.auth.not-authorized")).isEqualTo(before + 2);
     }
 
     @Test
     @DisplayName("a user whose password-file line has no SCRAM keys is refused with 0x87, and can still log in with the password")
     void userWithoutScramKeys() {
-        assertThat(refusal(hive(new Scram("oldie", "oldie-pw")))).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+        assertThat(refusal(hive(new HiveScram("oldie", "oldie-pw")))).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
         Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(unique("oldie")).serverHost("127.0.0.1")
                 .serverPort(broker.port()).simpleAuth().username("oldie").password("oldie-pw".getBytes()).applySimpleAuth().buildBlocking();
         assertThat(refusal(c)).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
@@ -175,7 +108,7 @@ class ScramAuthenticationTest {
     @Test
     @DisplayName("MQTT-4.12.0-1: an unsupported Authentication Method gets CONNACK 0x8C and the connection is closed")
     void MQTT_4_12_0_1_unsupportedMethod() throws Exception {
-        Scram digest = new Scram("alice", "alice-secret");
+        HiveScram digest = new HiveScram("alice", "alice-secret");
         digest.method = "DIGEST-MD5";
         assertThat(refusal(hive(digest))).isEqualTo(Mqtt5ConnAckReasonCode.BAD_AUTHENTICATION_METHOD);
         try (RawClient raw = RawClient.open(broker.port(), ProtocolVersion.MQTT_5)) {
@@ -189,7 +122,7 @@ class ScramAuthenticationTest {
     @Test
     @DisplayName("MQTT-4.12.1-1: re-authentication (AUTH 0x19) succeeds with AUTH 0x00 and the connection goes on")
     void MQTT_4_12_1_1_reauthenticationSucceeds() {
-        Scram scram = new Scram("alice", "alice-secret");
+        HiveScram scram = new HiveScram("alice", "alice-secret");
         Mqtt5BlockingClient c = hive(scram);
         c.connect();
         scram.serverVerified = false;
@@ -204,7 +137,7 @@ class ScramAuthenticationTest {
     @Test
     @DisplayName("MQTT-4.12.1-2: a failed re-authentication gets DISCONNECT 0x87 and the connection is closed")
     void MQTT_4_12_1_2_reauthenticationFails() throws Exception {
-        Scram scram = new Scram("alice", "alice-secret");
+        HiveScram scram = new HiveScram("alice", "alice-secret");
         CompletableFuture<Throwable> disconnected = new CompletableFuture<>();
         Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(unique("scram")).serverHost("127.0.0.1")
                 .serverPort(broker.port()).enhancedAuth(scram)
