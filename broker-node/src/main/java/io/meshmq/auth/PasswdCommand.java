@@ -19,7 +19,7 @@ import java.util.List;
  *
  * <p>{@code passwd --jdbc-url URL [--jdbc-user U] [--users-table T] add|change|remove USER ...} edits the users table
  * of {@code broker.auth.users = postgres} instead (created if missing); the database password comes from the
- * environment variable {@code BROKER_AUTH_DB_PASSWORD}, never from the command line.
+ * environment variable {@code BROKER_AUTH_DB_PASSWORD} (else {@code BROKER_JOURNAL_PASSWORD}), never from the command line.
  */
 public final class PasswdCommand {
     private PasswdCommand() {}
@@ -27,10 +27,11 @@ public final class PasswdCommand {
     static final String USAGE = "usage: passwd FILE add|change|remove USER [--password PASSWORD] [--iterations N] [--scram-iterations N]\n"
             + "       passwd --jdbc-url URL [--jdbc-user USER] [--users-table TABLE] add|change|remove USER [options as above]\n"
             + "       the password is read from standard input (first line) unless --password is given;\n"
-            + "       the database password from the environment variable BROKER_AUTH_DB_PASSWORD";
+            + "       the database password from the environment variable BROKER_AUTH_DB_PASSWORD (else BROKER_JOURNAL_PASSWORD)";
 
     public static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err) {
-        return run(args, stdin, out, err, System.getenv("BROKER_AUTH_DB_PASSWORD"));
+        String dbPassword = System.getenv("BROKER_AUTH_DB_PASSWORD");
+        return run(args, stdin, out, err, dbPassword != null ? dbPassword : System.getenv("BROKER_JOURNAL_PASSWORD"));
     }
 
     static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err, String dbPassword) {
