@@ -165,6 +165,24 @@ class DatabaseAuthPostgresTest {
         }
     }
 
+    @Test
+    @DisplayName("a broker on a database without the tables creates them (empty: nobody gets in, every topic denied)")
+    void brokerCreatesTables() throws Exception {
+        sql("create database fresh");
+        String fresh = "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/fresh";
+        try (BrokerFixture b = BrokerFixture.start(Map.of("broker.auth.users", "postgres", "broker.auth.acl", "postgres",
+                "broker.auth.database.url", fresh, "broker.auth.database.user", "postgres", "broker.auth.database.password", "",
+                "broker.auth.allow-anonymous", "off"))) {
+            try (Connection c = DriverManager.getConnection(fresh, "postgres", ""); Statement st = c.createStatement()) {
+                assertThat(st.executeQuery("select count(*) from meshmq_users").next()).isTrue();
+                assertThat(st.executeQuery("select count(*) from meshmq_acl").next()).isTrue();
+            }
+            Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(id()).serverHost("127.0.0.1").serverPort(b.port())
+                    .simpleAuth().username("alice").password("alice-secret".getBytes(StandardCharsets.UTF_8)).applySimpleAuth().buildBlocking();
+            assertThat(connect(c)).isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
+        }
+    }
+
     static Mqtt5SubAckReasonCode suback(Mqtt5BlockingClient c, String filter) {
         List<Mqtt5SubAckReasonCode> codes;
         try {
