@@ -158,6 +158,12 @@ class DatabaseAuthPostgresTest {
             sql("insert into meshmq_acl (position, rule) values (16, 'allow nonsense')");
             reload();
             assertThat(suback(c, "public/sports")).isEqualTo(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
+            // a client authenticated by SCRAM-SHA-256 has its user's rules (%u is the SCRAM user name)
+            Mqtt5BlockingClient scram = withScram("dave", "dave-secret");
+            scram.connect();
+            assertThat(suback(scram, "users/dave/inbox")).isEqualTo(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
+            assertThat(suback(scram, "users/alice/inbox")).isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
+            scram.disconnect();
         } finally {
             sql("delete from meshmq_acl where position in (15, 16)");
             reload();

@@ -117,6 +117,17 @@ class ScramSha256ServerTest {
     }
 
     @Test
+    @DisplayName("passwords are normalized like SASLprep maps them: a non-ASCII space is a space, a soft hyphen nothing, NFKC")
+    void passwordNormalization() {
+        byte[] salt = new byte[16];
+        ScramCredentials plain = ScramCredentials.derive("pen cil".toCharArray(), salt, 4096);
+        assertThat(ScramCredentials.derive("pen\u00A0cil".toCharArray(), salt, 4096)).isEqualTo(plain);
+        assertThat(ScramCredentials.derive("pen \u00ADcil".toCharArray(), salt, 4096)).isEqualTo(plain);
+        assertThat(ScramCredentials.derive("\uFF50en cil".toCharArray(), salt, 4096)).as("fullwidth p").isEqualTo(plain);
+        assertThat(ScramCredentials.derive("pencil".toCharArray(), salt, 4096)).isNotEqualTo(plain);
+    }
+
+    @Test
     @DisplayName("the exchange ends after success or failure: a further message fails")
     void noReplayAfterEnd() {
         ScramSha256Server server = server();
