@@ -18,6 +18,15 @@ public interface Authenticator {
         return r == ReasonCode.SUCCESS ? AuthResult.ok(connect.username(), null) : AuthResult.refused(r, "refused");
     }
 
+    /**
+     * MQTT 5 enhanced authentication (MQTT 4.12): a new exchange for the Authentication Method {@code method}, or
+     * null when this authenticator does not support it (the client then gets 0x8C Bad Authentication Method).
+     */
+    default EnhancedAuthentication enhancedAuthentication(String method, ClientInfo client) { return null; }
+
+    /** The identity in the client's TLS certificate (for clients authenticated by enhanced authentication), or null. */
+    default String certificateIdentity(ClientInfo client) { return null; }
+
     /** Lets every client in; for tests and embedding. The broker's default is {@link BrokerAuthenticator}. */
     Authenticator ALLOW_ALL = (connect, remote) -> ReasonCode.SUCCESS;
 }

@@ -19,6 +19,9 @@ import java.util.Arrays;
  *   <li>Otherwise the client is anonymous: let in when {@code allow-anonymous = on}, or {@code localhost} and it
  *       connects from the loopback interface; else 0x87 Not Authorized (3.1.1: return code 5).</li>
  * </ol>
+ * An MQTT 5 CONNECT with the Authentication Method {@code SCRAM-SHA-256} is instead authenticated by
+ * {@link ScramSha256Server} against the user store's SCRAM keys ({@link #enhancedAuthentication}); other methods
+ * are not supported.
  */
 public final class BrokerAuthenticator implements Authenticator {
 
@@ -36,12 +39,26 @@ public final class BrokerAuthenticator implements Authenticator {
     private final UserStore users;
     private final CertificateIdentity.Source tlsIdentity;
     private final Anonymous anonymous;
+    /** Keys the made-up salts SCRAM shows for unknown user names (random per process). */
+    private final byte[] unknownUserSecret = new byte[32];
 
     /** {@code users} may be null (no user store). */
     public BrokerAuthenticator(UserStore users, CertificateIdentity.Source tlsIdentity, Anonymous anonymous) {
         this.users = users;
         this.tlsIdentity = tlsIdentity;
         this.anonymous = anonymous;
+        new java.security.SecureRandom().nextBytes(unknownUserSecret);
+    }
+
+    @Override
+    public EnhancedAuthentication enhancedAuthentication(String method, ClientInfo client) {
+        if (!ScramSha256Server.METHOD.equals(method) || users == null) return null;
+        return new ScramSha256Server(users::scramCredentials, unknownUserSecret);
+    }
+
+    @Override
+    public String certificateIdentity(ClientInfo client) {
+        return CertificateIdentity.of(client.peerCertificates(), tlsIdentity);
     }
 
     @Override
@@ -84,7 +101,7 @@ public final class BrokerAuthenticator implements Authenticator {
     }
 
     public String describe() {
-        return "users: " + (users == null ? "none" : users.describe()) + ", tls-identity: " + tlsIdentity.name().toLowerCase()
+        return "users: " + (users == null ? "none" : users.describe() + ", enhanced authentication: " + ScramSha256Server.METHOD) + ", tls-identity: " + tlsIdentity.name().toLowerCase()
                 + ", anonymous: " + switch (anonymous) {
                     case ON -> "allowed";
                     case OFF -> "refused";

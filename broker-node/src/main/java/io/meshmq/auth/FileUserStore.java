@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /** Users from the password file, reloaded when it changes ({@link Security} polls it). */
-final class FileUserStore implements UserStore {
+final class FileUserStore implements UserStore, Reloading<PasswordFile> {
     private final WatchedFile<PasswordFile> file;
 
     FileUserStore(Path path) throws IOException {
@@ -13,7 +13,13 @@ final class FileUserStore implements UserStore {
 
     @Override public boolean verify(String user, char[] password) { return file.get().verify(user, password); }
 
+    @Override public ScramCredentials scramCredentials(String user) { return file.get().scramOf(user); }
+
     @Override public String describe() { return "password file " + file.path() + " (" + file.get().size() + " users)"; }
 
-    boolean poll() { return file.poll(); }
+    @Override public boolean poll() { return file.poll(); }
+
+    @Override public PasswordFile get() { return file.get(); }
+
+    @Override public String source() { return file.source(); }
 }

@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The password file: one user a line, {@code USER:pbkdf2-sha512:ITERATIONS:SALT_B64:HASH_B64}; blank lines and lines
- * starting with {@code #} are ignored. User names may not contain ':' or line breaks. Never holds plain text.
+ * The password file: one user a line, {@code USER:pbkdf2-sha512:ITERATIONS:SALT_B64:HASH_B64}, optionally followed by
+ * {@code :scram-sha-256:ITERATIONS:SALT_B64:STOREDKEY_B64:SERVERKEY_B64} (see {@link PasswordHasher}); blank lines and
+ * lines starting with {@code #} are ignored. User names may not contain ':' or line breaks. Never holds plain text.
  */
 public final class PasswordFile {
     private final Map<String, String> users;
@@ -21,6 +22,9 @@ public final class PasswordFile {
     private PasswordFile(Map<String, String> users) { this.users = users; }
 
     public static PasswordFile empty() { return new PasswordFile(new LinkedHashMap<>()); }
+
+    /** From user name → stored credentials already checked with {@link PasswordHasher#isWellFormed} (a database table). */
+    static PasswordFile of(Map<String, String> users) { return new PasswordFile(new LinkedHashMap<>(users)); }
 
     /** Reads {@code path}; a malformed line is an error naming its line number (never its content). */
     public static PasswordFile load(Path path) throws IOException {
@@ -33,7 +37,7 @@ public final class PasswordFile {
             String hash = colon > 0 ? line.substring(colon + 1) : "";
             if (colon <= 0 || !PasswordHasher.isWellFormed(hash)) {
                 throw new IOException(path + " line " + (i + 1) + ": expected USER:" + PasswordHasher.SCHEME
-                        + ":ITERATIONS:SALT:HASH");
+                        + ":ITERATIONS:SALT:HASH[:" + ScramCredentials.SCHEME + ":ITERATIONS:SALT:STOREDKEY:SERVERKEY]");
             }
             users.put(line.substring(0, colon), hash);
         }
@@ -57,9 +61,20 @@ public final class PasswordFile {
         return PasswordHasher.verify(password, stored);
     }
 
+    /** The user's SCRAM-SHA-256 keys, or null (unknown user, or a line written before SCRAM keys were stored). */
+    public ScramCredentials scramOf(String user) {
+        return user == null ? null : PasswordHasher.scram(users.get(user));
+    }
+
+    /** Sets {@code user}'s password: its PBKDF2 hash and SCRAM-SHA-256 keys ({@link ScramCredentials#DEFAULT_ITERATIONS}). */
     public void put(String user, char[] password, int iterations) {
+        put(user, password, iterations, ScramCredentials.DEFAULT_ITERATIONS);
+    }
+
+    /** As {@link #put(String, char[], int)}; {@code scramIterations} 0 stores no SCRAM keys. */
+    public void put(String user, char[] password, int iterations, int scramIterations) {
         checkUserName(user);
-        users.put(user, PasswordHasher.hash(password, iterations));
+        users.put(user, PasswordHasher.credentials(password, iterations, scramIterations));
     }
 
     public boolean remove(String user) { return users.remove(user) != null; }
@@ -74,7 +89,8 @@ public final class PasswordFile {
     /** Writes the file atomically (temporary file, then rename), readable by its owner only where POSIX allows. */
     public void save(Path path) throws IOException {
         List<String> lines = new ArrayList<>();
-        lines.add("# MeshMQ password file: USER:" + PasswordHasher.SCHEME + ":ITERATIONS:SALT:HASH (edit with the passwd command)");
+        lines.add("# MeshMQ password file: USER:" + PasswordHasher.SCHEME + ":ITERATIONS:SALT:HASH[:" + ScramCredentials.SCHEME
+                + ":ITERATIONS:SALT:STOREDKEY:SERVERKEY] (edit with the passwd command)");
         users.forEach((u, h) -> lines.add(u + ":" + h));
         Path abs = path.toAbsolutePath();
         Path tmp = Files.createTempFile(abs.getParent(), ".passwd", ".tmp");

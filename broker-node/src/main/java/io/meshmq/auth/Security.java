@@ -31,24 +31,46 @@ public final class Security implements Extension {
     public static Security get(ActorSystem<?> system) { return ID.apply(system); }
 
     private final BrokerAuthenticator authenticator;
-    private final FileUserStore passwordFile;
-    private final WatchedFile<AccessControl> acl;
+    /** The users (password file or database table), null: none. */
+    private final Reloading<PasswordFile> users;
+    /** The ACL (file or database table), null: none, everything allowed. */
+    private final Reloading<AccessControl> acl;
+    private final AuthDatabase database;
     private final AtomicLong aclGeneration = new AtomicLong();
     private final Limits limits;
     private final io.meshmq.connection.TokenBucket connectionRate;
 
     private Security(ActorSystem<?> system) {
         Config auth = system.settings().config().getConfig("broker.auth");
+        boolean usersInDb = source(auth, "users");
+        boolean aclInDb = source(auth, "acl");
+        database = usersInDb || aclInDb ? database(system.settings().config()) : null;
+        UserStore userStore;
         try {
-            String pw = auth.getString("password-file");
-            passwordFile = pw.isEmpty() ? null : new FileUserStore(Path.of(pw));
+            if (database != null && auth.getConfig("database").getBoolean("create-schema")) database.ensureSchema();
+            if (usersInDb) {
+                DatabaseUserStore d = new DatabaseUserStore(database);
+                userStore = d;
+                users = d;
+            } else {
+                String pw = auth.getString("password-file");
+                FileUserStore f = pw.isEmpty() ? null : new FileUserStore(Path.of(pw));
+                userStore = f;
+                users = f;
+            }
             String aclFile = auth.getString("acl-file");
-            acl = aclFile.isEmpty() ? null : new WatchedFile<>(Path.of(aclFile), "ACL file", AccessControl::parse);
+            acl = aclInDb ? new DatabaseAcl(database)
+                    : aclFile.isEmpty() ? null : new WatchedFile<>(Path.of(aclFile), "ACL file", AccessControl::parse);
         } catch (IOException e) {
+            if (database != null) database.close();
             throw new UncheckedIOException("broker.auth: " + e.getMessage(), e);
+        } catch (java.sql.SQLException e) {
+            database.close();
+            throw new IllegalStateException("broker.auth.database " + database.url() + ": " + e.getMessage(), e);
         }
+        if (database != null) system.getWhenTerminated().thenRun(database::close);
         BrokerAuthenticator.Anonymous anonymous = BrokerAuthenticator.Anonymous.of(auth.getString("allow-anonymous"));
-        authenticator = new BrokerAuthenticator(passwordFile, CertificateIdentity.source(auth.getString("tls-identity")), anonymous);
+        authenticator = new BrokerAuthenticator(userStore, CertificateIdentity.source(auth.getString("tls-identity")), anonymous);
         limits = Limits.from(system.settings().config().getConfig("broker.limits"));
         connectionRate = limits.connectionRateBucket();
         log.info("authentication: {}", authenticator.describe());
@@ -59,17 +81,46 @@ public final class Security implements Extension {
             log.warn("anonymous clients are accepted from anywhere (broker.auth.allow-anonymous = on)");
         }
         log.info("authorization: {}", acl == null ? "no ACL file, every client may publish and subscribe to every topic"
-                : "ACL file " + acl.path() + " (" + acl.get().size() + " rules, first match wins, default deny)");
+                : acl.source() + " (" + acl.get().size() + " rules, first match wins, default deny)");
         log.info("limits: {}", limits);
         Duration every = auth.getDuration("reload-interval");
-        if ((acl != null || passwordFile != null) && !every.isZero()) {
-            system.scheduler().scheduleWithFixedDelay(every, every, this::poll, system.executionContext());
+        if ((acl != null || users != null) && !every.isZero()) {
+            // files and database reads block: not on the dispatcher that runs the connections
+            system.scheduler().scheduleWithFixedDelay(every, every, this::poll,
+                    system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
         }
     }
 
-    /** Checks the password and ACL files for changes now (the scheduler calls this every reload-interval). */
+    /** {@code broker.auth.users} / {@code .acl}: true for the database, false for the file. */
+    private static boolean source(Config auth, String key) {
+        return switch (auth.getString(key).toLowerCase()) {
+            case "file" -> false;
+            case "postgres", "database" -> true;
+            default -> throw new IllegalArgumentException("broker.auth." + key + " must be file or postgres, not " + auth.getString(key));
+        };
+    }
+
+    /** {@code broker.auth.database}; with an empty url, the journal's database (a cluster's PostgreSQL). */
+    private static AuthDatabase database(Config config) {
+        Config d = config.getConfig("broker.auth.database");
+        String url = d.getString("url");
+        String user = d.getString("user");
+        String password = d.getString("password");
+        if (url.isEmpty()) {
+            url = config.hasPath("pekko-persistence-jdbc.shared-databases.broker.db.url")
+                    ? config.getString("pekko-persistence-jdbc.shared-databases.broker.db.url") : config.getString("broker.journal.url");
+            user = config.getString("broker.journal.user");
+            password = config.getString("broker.journal.password");
+        }
+        return new AuthDatabase(url, user, password, d.getString("users-table"), d.getString("acl-table"));
+    }
+
+    /**
+     * Reloads users and ACL now if they changed (file: modification time and size; database: the tables' contents).
+     * The scheduler calls this every reload-interval on the blocking dispatcher; it blocks while it reads.
+     */
     public void poll() {
-        if (passwordFile != null) passwordFile.poll();
+        if (users != null) users.poll();
         if (acl != null && acl.poll()) aclGeneration.incrementAndGet();
     }
 

@@ -13,7 +13,7 @@ import java.nio.file.attribute.BasicFileAttributes;
  * those of the last load and, if they differ, parses it again. A file that fails to parse is reported and the
  * previous contents stay in force.
  */
-final class WatchedFile<T> {
+final class WatchedFile<T> implements Reloading<T> {
     private static final Logger log = LoggerFactory.getLogger(WatchedFile.class);
 
     interface Parser<T> { T parse(Path path) throws IOException; }
@@ -36,12 +36,14 @@ final class WatchedFile<T> {
         this.size = a.size();
     }
 
-    T get() { return current; }
+    @Override public T get() { return current; }
+
+    @Override public String source() { return what + " " + path; }
 
     Path path() { return path; }
 
     /** Reloads the file if it changed since the last load; true when new contents are in force. */
-    synchronized boolean poll() {
+    @Override public synchronized boolean poll() {
         try {
             BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
             long m = a.lastModifiedTime().toMillis();

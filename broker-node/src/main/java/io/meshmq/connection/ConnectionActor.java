@@ -81,7 +81,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 new ConnectionGuard(io.meshmq.auth.Security.get(ctx.getSystem()), broker.metrics(), remote, peerCertificates))));
     }
 
-    private enum Phase { AWAIT_CONNECT, ATTACHING, CONNECTED, CLOSED }
+    /** AUTHENTICATING: a CONNECT with an Authentication Method, its AUTH exchange under way (MQTT 4.12). */
+    private enum Phase { AWAIT_CONNECT, AUTHENTICATING, ATTACHING, CONNECTED, CLOSED }
 
     private final TimerScheduler<ConnectionCommand> timers;
     private final BrokerServices broker;
@@ -209,6 +210,13 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             else protocolError(ReasonCode.PROTOCOL_ERROR, "first packet must be CONNECT"); // MQTT-3.1.0-1
             return;
         }
+        if (phase == Phase.AUTHENTICATING) {
+            if (p instanceof MqttPacket.Auth a) onAuth(a);
+            else if (p instanceof MqttPacket.Disconnect) close();
+            // MQTT-3.1.2-30: with enhanced authentication only AUTH or DISCONNECT until the CONNACK
+            else protocolError(ReasonCode.PROTOCOL_ERROR, "packet other than AUTH or DISCONNECT during authentication");
+            return;
+        }
         if (p instanceof Connect) {
             protocolError(ReasonCode.PROTOCOL_ERROR, "second CONNECT");                 // MQTT-3.1.0-2
         } else if (p instanceof Publish pub) {
@@ -232,8 +240,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             send(MqttPacket.PingResp.INSTANCE);                                         // MQTT-3.12.4-1
         } else if (p instanceof MqttPacket.Disconnect d) {
             onDisconnect(d);
-        } else if (p instanceof MqttPacket.Auth) {
-            protocolError(ReasonCode.PROTOCOL_ERROR, "AUTH without an authentication method");
+        } else if (p instanceof MqttPacket.Auth a) {
+            onAuth(a);
         } else {
             // CONNACK, SUBACK, UNSUBACK, PINGRESP go from server to client only
             protocolError(ReasonCode.PROTOCOL_ERROR, "unexpected " + p.getClass().getSimpleName());
@@ -245,7 +253,6 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private void onConnect(Connect c) {
         timers.cancel(Tick.CONNECT_TIMEOUT);
         version = c.version();
-        Properties props = c.properties();
         String id = c.clientId();
         boolean assigned = false;
         if (id.isEmpty()) {
@@ -262,10 +269,56 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             return;
         }
         ReasonCode auth = guard.admit(broker.authenticator(), c, id);
+        if (auth == ReasonCode.CONTINUE_AUTHENTICATION) {
+            // MQTT 4.12: the exchange goes on in AUTH packets; the connect timeout bounds it as a whole
+            authenticating = c;
+            authenticatingId = id;
+            authenticatingIdAssigned = assigned;
+            phase = Phase.AUTHENTICATING;
+            timers.startSingleTimer(Tick.CONNECT_TIMEOUT, Tick.CONNECT_TIMEOUT, settings.connectTimeout());
+            send(new MqttPacket.Auth(ReasonCode.CONTINUE_AUTHENTICATION, guard.authProperties()));
+            return;
+        }
         if (auth != ReasonCode.SUCCESS) {
             rejectConnect(auth, guard.refusal());
             return;
         }
+        accept(c, id, assigned);
+    }
+
+    /** The CONNECT being authenticated in AUTH packets, and the client id it will get. */
+    private Connect authenticating;
+    private String authenticatingId;
+    private boolean authenticatingIdAssigned;
+
+    /**
+     * An AUTH packet: the next step of the enhanced authentication of a CONNECT, or of a re-authentication once
+     * connected (MQTT 4.12.1, meanwhile the connection works as authenticated before). The exchange itself is
+     * {@link ConnectionGuard#authenticate}'s.
+     */
+    private void onAuth(MqttPacket.Auth a) {
+        ReasonCode r = guard.authenticate(a);
+        if (r == ReasonCode.CONTINUE_AUTHENTICATION) {
+            send(new MqttPacket.Auth(ReasonCode.CONTINUE_AUTHENTICATION, guard.authProperties()));
+        } else if (r == ReasonCode.SUCCESS && phase == Phase.AUTHENTICATING) {
+            timers.cancel(Tick.CONNECT_TIMEOUT);
+            Connect c = authenticating;
+            authenticating = null;
+            accept(c, authenticatingId, authenticatingIdAssigned);
+        } else if (r == ReasonCode.SUCCESS) {
+            send(new MqttPacket.Auth(ReasonCode.SUCCESS, guard.authProperties()));
+        } else if (r == ReasonCode.PROTOCOL_ERROR) {
+            protocolError(r, guard.refusal());
+        } else if (phase == Phase.AUTHENTICATING) {
+            rejectConnect(r, guard.refusal());                                    // MQTT-4.12.0-4
+        } else {
+            disconnect(r, guard.refusal(), true);                                 // MQTT-4.12.1-2
+        }
+    }
+
+    /** Admission done: the connection takes the client id and attaches to its session. */
+    private void accept(Connect c, String id, boolean assigned) {
+        Properties props = c.properties();
         clientId = id;
         connectionId = CONNECTION_IDS.incrementAndGet();
         if (version.isV5()) {
@@ -309,6 +362,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 .sharedSubscriptionAvailable(1);
         if (assignedId != null) b.assignedClientIdentifier(assignedId);
         if (serverKeepAlive != null) b.serverKeepAlive(serverKeepAlive);
+        guard.addAuthProperties(b);                                               // MQTT-4.12.0-5
         return b.build();
     }
 
@@ -342,8 +396,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     }
 
     private Behavior<ConnectionCommand> onConnectTimeout() {
-        if (phase == Phase.AWAIT_CONNECT) {
-            log.info("connection from {} closed: no CONNECT within {}", remote, settings.connectTimeout());
+        if (phase == Phase.AWAIT_CONNECT || phase == Phase.AUTHENTICATING) {
+            log.info("connection from {} closed: {} within {}", remote,
+                    phase == Phase.AWAIT_CONNECT ? "no CONNECT" : "authentication not completed", settings.connectTimeout());
             broker.metrics().rejected("connect-timeout");
             close();
         }
@@ -628,7 +683,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         if (phase == Phase.CLOSED) return this;
         broker.metrics().rejected("protocol-error");
         log.info("client {} from {}: protocol error, closing: {} ({})", clientId == null ? "-" : clientId, remote, why, reason);
-        if (phase == Phase.AWAIT_CONNECT) {
+        if (phase == Phase.AWAIT_CONNECT || phase == Phase.AUTHENTICATING) {
             ProtocolVersion v = decoder.version();
             if (reason == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
                 // MQTT-3.1.2-2: CONNACK 0x01 (3.1.1) / 0x84 (5), written in the version the client can read

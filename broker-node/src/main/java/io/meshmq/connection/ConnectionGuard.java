@@ -4,6 +4,7 @@ import io.meshmq.auth.AccessControl;
 import io.meshmq.auth.AuthResult;
 import io.meshmq.auth.ClientIdentity;
 import io.meshmq.auth.ClientInfo;
+import io.meshmq.auth.EnhancedAuthentication;
 import io.meshmq.auth.Security;
 import io.meshmq.codec.MqttPacket;
 import io.meshmq.codec.ReasonCode;
@@ -44,6 +45,18 @@ final class ConnectionGuard {
 
     private ClientIdentity identity;
     private String refusal;
+
+    // enhanced authentication (MQTT 4.12)
+    private io.meshmq.auth.Authenticator authenticator;
+    private ClientInfo clientInfo;
+    /** The CONNECT's Authentication Method; null: the client did not use enhanced authentication. */
+    private String authMethod;
+    /** The exchange in progress (at CONNECT or a re-authentication), null between them. */
+    private EnhancedAuthentication exchange;
+    /** The server's Authentication Data for the next AUTH / CONNACK. */
+    private byte[] authData;
+    private String pendingClientId;
+    private String connectUser;
     /** SUBSCRIBE packet id → the codes decided here (null where the session decides), in the packet's order. */
     private final Map<Integer, List<ReasonCode>> presetSubAck = new HashMap<>();
     private final Map<String, Boolean> deliveryCache = new HashMap<>();
@@ -75,6 +88,23 @@ final class ConnectionGuard {
             metrics.rejected("limit.connection-rate");
             return refuse(ReasonCode.CONNECTION_RATE_EXCEEDED, "connection rate limit exceeded");
         }
+        String method = connect.version().isV5() ? connect.properties().authenticationMethod() : null;
+        if (method != null) {
+            // MQTT 4.12: enhanced authentication; the user name and password fields play no part in it
+            this.authenticator = authenticator;
+            this.clientInfo = new ClientInfo(remote, peerCertificates.get());
+            this.authMethod = method;
+            this.pendingClientId = clientId;
+            this.connectUser = connect.username();
+            exchange = authenticator.enhancedAuthentication(method, clientInfo);
+            if (exchange == null) {
+                // MQTT-4.12.0-1: an unsupported method gets 0x8C and the connection is closed
+                metrics.rejected("auth.bad-method");
+                log.warn("login failed: client id '{}' from {}: authentication method '{}' not supported", clientId, remote, method);
+                return refuse(ReasonCode.BAD_AUTHENTICATION_METHOD, "authentication method not supported");
+            }
+            return step(exchange.respond(connect.properties().authenticationData()), false);
+        }
         AuthResult r = authenticator.authenticate(connect, new ClientInfo(remote, peerCertificates.get()));
         if (!r.success()) {
             metrics.rejected(r.code() == ReasonCode.BAD_USER_NAME_OR_PASSWORD ? "auth.bad-credentials" : "auth.not-authorized");
@@ -83,6 +113,100 @@ final class ConnectionGuard {
         }
         identity = new ClientIdentity(clientId, r.user(), r.certificateIdentity());
         return ReasonCode.SUCCESS;
+    }
+
+    /**
+     * An AUTH packet from the client, while connecting (after a CONNECT with an Authentication Method) or, once
+     * connected, to re-authenticate (MQTT 4.12.1). Returns CONTINUE_AUTHENTICATION (send AUTH 0x18 with
+     * {@link #authProperties()}), SUCCESS (send the CONNACK, or AUTH 0x00 after a re-authentication), or the reason
+     * to refuse the CONNECT / close the connection with, {@link #refusal()} saying why.
+     */
+    ReasonCode authenticate(MqttPacket.Auth auth) {
+        String method = auth.properties().authenticationMethod();
+        boolean connecting = identity == null;
+        if (authMethod == null) {
+            // MQTT-4.12.0-7: no Authentication Method in the CONNECT, so no AUTH from the client
+            return protocolError("AUTH from a client that did not use enhanced authentication");
+        }
+        if (method == null) return protocolError("AUTH without an Authentication Method");   // MQTT-3.15.2.2.2
+        if (!method.equals(authMethod)) {
+            // MQTT-4.12.0-5 (while connecting), MQTT-4.12.1-1 (re-authentication): the CONNECT's method only
+            if (connecting) return protocolError("AUTH with another Authentication Method than the CONNECT");
+            exchange = null;
+            metrics.rejected("auth.reauth-failed");
+            log.warn("re-authentication failed: client id '{}' from {}: method '{}' differs from the CONNECT's", identity.clientId(), remote, method);
+            return refuse(ReasonCode.BAD_AUTHENTICATION_METHOD, "re-authentication with another authentication method");
+        }
+        if (auth.reasonCode() == ReasonCode.RE_AUTHENTICATE && !connecting && exchange == null) {
+            exchange = authenticator.enhancedAuthentication(method, clientInfo);
+            if (exchange == null) return refuse(ReasonCode.BAD_AUTHENTICATION_METHOD, "authentication method no longer supported");
+            return step(exchange.respond(auth.properties().authenticationData()), true);
+        }
+        if (auth.reasonCode() == ReasonCode.CONTINUE_AUTHENTICATION && exchange != null) {
+            return step(exchange.respond(auth.properties().authenticationData()), !connecting);   // MQTT-4.12.0-3
+        }
+        return protocolError("unexpected AUTH " + auth.reasonCode() + (exchange == null ? " (no authentication in progress)" : " (authentication in progress)"));
+    }
+
+    private ReasonCode step(EnhancedAuthentication.Step s, boolean reauthentication) {
+        switch (s.status()) {
+            case CONTINUE -> {
+                authData = s.data();
+                return ReasonCode.CONTINUE_AUTHENTICATION;                                    // MQTT-4.12.0-2
+            }
+            case SUCCESS -> {
+                exchange = null;
+                authData = s.data();
+                if (!reauthentication && connectUser != null && !connectUser.equals(s.user())) {
+                    return enhancedFailure(false, ReasonCode.NOT_AUTHORIZED, "the CONNECT's user name differs from the authenticated one");
+                }
+                if (reauthentication && !s.user().equals(identity.user())) {
+                    // the ACL decisions of this connection were made for its user; another one needs a new connection
+                    return enhancedFailure(true, ReasonCode.NOT_AUTHORIZED, "re-authenticated as another user");
+                }
+                if (!reauthentication) {
+                    identity = new ClientIdentity(pendingClientId, s.user(), authenticator.certificateIdentity(clientInfo));
+                } else {
+                    log.info("client '{}' (user {}) re-authenticated", identity.clientId(), identity.user());
+                }
+                return ReasonCode.SUCCESS;
+            }
+            default -> {
+                exchange = null;
+                return enhancedFailure(reauthentication, s.code(), s.why());
+            }
+        }
+    }
+
+    private ReasonCode enhancedFailure(boolean reauthentication, ReasonCode code, String why) {
+        exchange = null;
+        authData = null;
+        metrics.rejected(reauthentication ? "auth.reauth-failed"
+                : code == ReasonCode.BAD_USER_NAME_OR_PASSWORD ? "auth.bad-credentials" : "auth.not-authorized");
+        log.warn("{} failed: client id '{}' from {}: {}", reauthentication ? "re-authentication" : "login",
+                reauthentication ? identity.clientId() : pendingClientId, remote, why);
+        return refuse(code, (reauthentication ? "re-authentication failed: " : "authentication failed: ") + why);
+    }
+
+    private ReasonCode protocolError(String why) {
+        exchange = null;
+        return refuse(ReasonCode.PROTOCOL_ERROR, why);
+    }
+
+    /**
+     * The Authentication Method and the server's latest Authentication Data, for AUTH packets and the CONNACK
+     * (MQTT-4.12.0-5); empty when the client did not use enhanced authentication (MQTT-4.12.0-6).
+     */
+    io.meshmq.codec.Properties authProperties() {
+        if (authMethod == null) return io.meshmq.codec.Properties.EMPTY;
+        return io.meshmq.codec.Properties.builder().authenticationMethod(authMethod).authenticationData(authData).build();
+    }
+
+    /** Adds the Authentication Method and Data to a CONNACK's properties when enhanced authentication was used. */
+    void addAuthProperties(io.meshmq.codec.Properties.Builder b) {
+        if (authMethod == null) return;
+        b.authenticationMethod(authMethod);
+        if (authData != null) b.authenticationData(authData);
     }
 
     private ReasonCode refuse(ReasonCode code, String why) {

@@ -57,4 +57,33 @@ class PasswordFileTest {
         assertThat(passwd("", file.toString(), "frobnicate", "alice")).as("unknown action").isEqualTo(2);
         assertThat(passwd("pw\n", file.toString(), "add", "a:b")).as("':' in a user name").isEqualTo(1);
     }
+
+    @Test
+    @DisplayName("passwd stores SCRAM-SHA-256 keys next to the PBKDF2 hash (never the password); old lines stay readable")
+    void scramKeysInTheFile() throws Exception {
+        Path file = dir.resolve("passwd");
+        assertThat(passwd("pencil\n", file.toString(), "add", "carol", "--iterations", "1000")).isZero();
+        assertThat(passwd("pw\n", file.toString(), "add", "dave", "--iterations", "1000", "--scram-iterations", "0")).isZero();
+        assertThat(passwd("pw\n", file.toString(), "add", "eve", "--iterations", "1000", "--scram-iterations", "100")).as("below RFC 7677's 4096").isEqualTo(2);
+        String text = Files.readString(file);
+        assertThat(text).containsPattern("carol:pbkdf2-sha512:1000:[^:]+:[^:]+:scram-sha-256:4096:[^:]+:[^:]+:[^:\\n]+\n")
+                .doesNotContain("pencil");
+        PasswordFile pf = PasswordFile.load(file);
+        assertThat(pf.verify("carol", "pencil".toCharArray())).isTrue();
+        ScramCredentials c = pf.scramOf("carol");
+        assertThat(c).isNotNull();
+        assertThat(ScramCredentials.derive("pencil".toCharArray(), c.salt(), c.iterations())).isEqualTo(c);
+        assertThat(pf.scramOf("dave")).isNull();
+        assertThat(pf.verify("dave", "pw".toCharArray())).isTrue();
+
+        // a line written before SCRAM keys existed (PBKDF2 hash only) still loads and verifies
+        String old = "frank:" + PasswordHasher.hash("old-pw".toCharArray(), 1000);
+        Files.writeString(file, text + old + "\n");
+        pf = PasswordFile.load(file);
+        assertThat(pf.verify("frank", "old-pw".toCharArray())).isTrue();
+        assertThat(pf.scramOf("frank")).isNull();
+        // a damaged SCRAM part is an error, like a damaged hash
+        Files.writeString(file, old + ":scram-sha-256:4096:AAAA:xx:yy\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PasswordFile.load(file)).isInstanceOf(java.io.IOException.class);
+    }
 }
