@@ -4,12 +4,12 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.meshmq.cluster.ClusterMode;
 import io.meshmq.cluster.ThreeNodeCluster;
 import io.meshmq.it.BrokerProcess;
+import io.meshmq.it.SteadyPublisher;
 import io.meshmq.ops.Broker;
 import io.meshmq.session.SessionEntity;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -42,11 +42,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -253,7 +249,9 @@ class ClusterNodeCrashTest {
      * have reached the subscriber.
      */
     private static void runThroughCrash(Subscriber.V5 sub, String topic, boolean expectServerDisconnect) throws Exception {
-        SteadyPublisher pub = new SteadyPublisher(a.mqttPort(), topic);
+        SteadyPublisher pub = new SteadyPublisher(a.mqttPort(), topic, id -> {
+            try { return !hostOf(id).equals("C"); } catch (Exception e) { throw new IllegalStateException(e); }
+        });
         try {
             awaitDistinct(sub, topic, 100, 30);
             killC();
@@ -293,54 +291,5 @@ class ClusterNodeCrashTest {
 
     private static void awaitDistinct(Subscriber sub, String topic, int count, long seconds) throws InterruptedException {
         Subscriber.awaitDistinct(List.of(sub), List.of(topic), count, seconds);
-    }
-
-    /** Publishes 0, 1, 2, ... at QoS 1, one at a time (so in order), about 100 a second, counting PUBACKs. */
-    private static final class SteadyPublisher {
-        final AtomicInteger acked = new AtomicInteger();
-        final Set<String> failures = ConcurrentHashMap.newKeySet();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Mqtt5AsyncClient client;
-        private final Thread thread;
-
-        SteadyPublisher(int port, String topic) throws Exception {
-            // a publisher whose own session dies with C is disconnected too (and would resend after reconnecting);
-            // this one keeps its session on A or B so that its stream of PUBACKs is the measure
-            Mqtt5AsyncClient chosen = null;
-            for (int attempt = 0; attempt < 30 && chosen == null; attempt++) {
-                // like a real QoS 1 publisher it keeps its session and resends what was not acknowledged when the
-                // broker closes its connection (a delivery that outlasts broker.session.delivery-timeout does that)
-                Mqtt5AsyncClient candidate = MqttClient.builder().useMqttVersion5().identifier(unique("steady-pub"))
-                        .serverHost("127.0.0.1").serverPort(port).automaticReconnectWithDefaultConfig().buildAsync();
-                candidate.connectWith().cleanStart(true).sessionExpiryInterval(600).send().join();
-                if (!hostOf(candidate.getConfig().getClientIdentifier().get().toString()).equals("C")) chosen = candidate;
-                else candidate.disconnect().join();
-            }
-            if (chosen == null) throw new AssertionError("no publisher session off C in 30 tries");
-            client = chosen;
-            thread = new Thread(() -> {
-                int seq = 0;
-                while (running.get()) {
-                    try {
-                        var result = client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
-                                .payload(String.valueOf(seq).getBytes(StandardCharsets.US_ASCII)).send()
-                                .get(90, TimeUnit.SECONDS);
-                        if (result.getError().isPresent()) { failures.add(seq + ": " + result.getError().get()); return; }
-                        acked.set(++seq);
-                        Thread.sleep(10);
-                    } catch (Exception e) {
-                        failures.add(seq + ": " + e);
-                        return;
-                    }
-                }
-            }, "steady-publisher");
-            thread.start();
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            thread.join(TimeUnit.SECONDS.toMillis(100));
-            client.disconnect();
-        }
     }
 }
