@@ -178,6 +178,26 @@ public final class ThreeNodeCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Restarts node {@code i} the way an orderly upgrade does: coordinated shutdown (clients disconnected with 0x8B,
+     * shards handed off, the node leaves), then a new node on a new Artery port joins through a surviving node.
+     */
+    void restartGracefully(int i) throws Exception {
+        int seed = -1;
+        for (int j = 0; j < 3; j++) {
+            if (j != i && alive[j]) seed = Cluster.get(node(j).system()).selfMember().address().getPort().get();
+        }
+        var classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(node(i).system());
+        org.apache.pekko.actor.CoordinatedShutdown.get(classic).runAll(org.apache.pekko.actor.CoordinatedShutdown.unknownReason())
+                .toCompletableFuture().get(90, java.util.concurrent.TimeUnit.SECONDS);
+        nodes.get(i).close();
+        alive[i] = false;
+        awaitUp(2, Duration.ofSeconds(30));
+        nodes.set(i, Broker.start(nodeConfig(freePort(), seed)));
+        alive[i] = true;
+        awaitUp(3, Duration.ofSeconds(60));
+    }
+
     /** Stops every node (abruptly) and starts three new ones, on new ports, on the same journal. */
     void restartAll() throws Exception {
         for (int i = 0; i < 3; i++) if (alive[i]) { nodes.get(i).close(); alive[i] = false; }
