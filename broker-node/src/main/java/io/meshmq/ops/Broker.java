@@ -160,14 +160,17 @@ public final class Broker implements AutoCloseable {
                         .toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
             String wsPath = ws.getString("path");
+            // empty hosts follow the MQTT listener's (a substitution in reference.conf would not see overrides)
+            String wsHost = ws.getString("host").isEmpty() ? b.getString("mqtt.host") : ws.getString("host");
+            String wssHost = ws.getString("tls.host").isEmpty() ? wsHost : ws.getString("tls.host");
             ServerBinding webSocket = null;
             if (ws.getBoolean("enabled")) {
-                webSocket = WebSocketListener.bind(system, services, ws.getString("host"), ws.getInt("port"), wsPath,
+                webSocket = WebSocketListener.bind(system, services, wsHost, ws.getInt("port"), wsPath,
                         Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
             ServerBinding webSocketTls = null;
             if (ws.getBoolean("tls.enabled")) {
-                webSocketTls = WebSocketListener.bind(system, services, ws.getString("tls.host"), ws.getInt("tls.port"),
+                webSocketTls = WebSocketListener.bind(system, services, wssHost, ws.getInt("tls.port"),
                         wsPath, serverTls).toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
             Broker broker = new Broker(system, metrics, mqtt, tls, webSocket, webSocketTls, services.connections());
@@ -175,8 +178,8 @@ public final class Broker implements AutoCloseable {
             ops.brokerStarted(metrics, router); // /metrics, $SYS, readiness
             log.info("MeshMQ broker ready: MQTT on {}:{}{}{}{}, journal {}{}", b.getString("mqtt.host"), broker.mqttPort(),
                     tls == null ? "" : ", MQTT over TLS on " + b.getString("tls.host") + ":" + broker.tlsPort(),
-                    webSocket == null ? "" : ", MQTT over WebSocket on ws://" + ws.getString("host") + ":" + broker.webSocketPort() + wsPath,
-                    webSocketTls == null ? "" : ", MQTT over secure WebSocket on wss://" + ws.getString("tls.host") + ":"
+                    webSocket == null ? "" : ", MQTT over WebSocket on ws://" + wsHost + ":" + broker.webSocketPort() + wsPath,
+                    webSocketTls == null ? "" : ", MQTT over secure WebSocket on wss://" + wssHost + ":"
                             + broker.webSocketTlsPort() + wsPath,
                     journal.getString("dialect"), clustered ? ", cluster node " + cluster.selfMember().address() : "");
             return broker;
