@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,13 +141,17 @@ public final class ServerTls {
         Loaded l = current.get();
         SSLEngine e = l.context().createSSLEngine();
         e.setUseClientMode(false);
-        e.setEnabledProtocols(settings.protocols().toArray(String[]::new));
-        e.setEnabledCipherSuites(l.cipherSuites());
+        SSLParameters p = e.getSSLParameters();
+        p.setProtocols(settings.protocols().toArray(String[]::new));
+        p.setCipherSuites(l.cipherSuites());
+        // the configured order is the server's preference, whatever order the client lists them in
+        p.setUseCipherSuitesOrder(true);
         switch (settings.clientAuth()) {
-            case "required" -> e.setNeedClientAuth(true);
-            case "optional" -> e.setWantClientAuth(true);
+            case "required" -> p.setNeedClientAuth(true);
+            case "optional" -> p.setWantClientAuth(true);
             default -> { }
         }
+        e.setSSLParameters(p);
         return e;
     }
 

@@ -41,6 +41,23 @@ class ServerTlsTest {
     }
 
     @Test
+    @DisplayName("engines: configured cipher suites in their order, client-auth required / optional")
+    void engines() throws Exception {
+        TestCertificates c = TestCertificates.create(dir, "engine");
+        List<String> suites = List.of("TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384");
+        ServerTls required = ServerTls.load(new ServerTls.Settings(c.keyStore(), c.password(), null, null, null, "", "required",
+                List.of("TLSv1.3"), suites, Duration.ZERO));
+        javax.net.ssl.SSLEngine e = required.newEngine();
+        assertThat(e.getEnabledCipherSuites()).containsExactlyElementsOf(suites);
+        assertThat(e.getEnabledProtocols()).containsExactly("TLSv1.3");
+        assertThat(e.getNeedClientAuth()).isTrue();
+        ServerTls optional = ServerTls.load(new ServerTls.Settings(c.keyStore(), c.password(), null, null, null, "", "optional",
+                List.of("TLSv1.3"), List.of(), Duration.ZERO));
+        assertThat(optional.newEngine().getWantClientAuth()).isTrue();
+        assertThat(optional.certificate().getSubjectX500Principal().getName()).isEqualTo("CN=engine");
+    }
+
+    @Test
     @DisplayName("settings refuse protocols other than TLS 1.2/1.3 and unknown client-auth modes")
     void settings() {
         Path p = dir.resolve("x");
@@ -67,6 +84,12 @@ class ServerTlsTest {
                 List.of("TLSv1.3", "TLSv1.2"), List.of(), Duration.ZERO));
         assertThat(tls.certificate().getSubjectX500Principal().getName()).isEqualTo("CN=first");
         assertThat(tls.reloadIfChanged()).as("nothing changed").isFalse();
+        javax.net.ssl.SSLEngine engine = tls.newEngine();
+        assertThat(engine.getUseClientMode()).isFalse();
+        assertThat(engine.getEnabledProtocols()).containsExactlyInAnyOrder("TLSv1.3", "TLSv1.2");
+        assertThat(engine.getSSLParameters().getUseCipherSuitesOrder()).isTrue();
+        assertThat(engine.getNeedClientAuth()).isFalse();
+        assertThat(engine.getWantClientAuth()).isFalse();
 
         Files.copy(second.privateKeyPem(), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertThat(tls.reloadIfChanged()).as("new key, old certificate").isFalse();
