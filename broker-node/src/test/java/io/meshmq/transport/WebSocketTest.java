@@ -296,6 +296,24 @@ class WebSocketTest {
     }
 
     @Test
+    @DisplayName("a broker shutting down tells WebSocket clients so (MQTT 5 DISCONNECT 0x8B) and closes the WebSocket")
+    void shutdownDisconnectsWebSocketClients() throws Exception {
+        BrokerFixture own = BrokerFixture.start(Map.of("broker.websocket.enabled", true, "broker.websocket.port", 0));
+        try (RawWebSocket ws = RawWebSocket.open(URI.create("ws://127.0.0.1:" + own.webSocketPort() + "/mqtt"),
+                ProtocolVersion.MQTT_5, "mqtt")) {
+            ws.frame(connect(unique("shutdown")), true);
+            assertThat(ws.next()).isInstanceOf(MqttPacket.ConnAck.class);
+            own.close();
+            MqttPacket p = ws.next();
+            assertThat(p).isInstanceOf(MqttPacket.Disconnect.class);
+            assertThat(((MqttPacket.Disconnect) p).reasonCode()).isEqualTo(ReasonCode.SERVER_SHUTTING_DOWN);
+            assertThat(ws.next()).isSameAs(RawWebSocket.CLOSED);
+        } finally {
+            own.close();
+        }
+    }
+
+    @Test
     @DisplayName("broker.limits.max-connections counts TCP and WebSocket clients together (CONNACK 0x89 over ws)")
     void connectionLimitIsShared() throws Exception {
         try (BrokerFixture limited = BrokerFixture.start(Map.of("broker.websocket.enabled", true, "broker.websocket.port", 0,
