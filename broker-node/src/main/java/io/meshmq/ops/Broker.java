@@ -165,13 +165,13 @@ public final class Broker implements AutoCloseable {
             String wssHost = ws.getString("tls.host").isEmpty() ? wsHost : ws.getString("tls.host");
             ServerBinding webSocket = null;
             if (ws.getBoolean("enabled")) {
-                webSocket = WebSocketListener.bind(system, services, wsHost, ws.getInt("port"), wsPath,
+                webSocket = WebSocketListener.bind(system, services, wsHost, ws.getInt("port"), wsPath, ws.getDuration("idle-timeout"),
                         Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
             ServerBinding webSocketTls = null;
             if (ws.getBoolean("tls.enabled")) {
                 webSocketTls = WebSocketListener.bind(system, services, wssHost, ws.getInt("tls.port"),
-                        wsPath, serverTls).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                        wsPath, ws.getDuration("idle-timeout"), serverTls).toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
             Broker broker = new Broker(system, metrics, mqtt, tls, webSocket, webSocketTls, services.connections());
             broker.registerShutdown();

@@ -40,13 +40,25 @@ public final class WebSocketListener {
     /** What a client may ask for, preferred first: {@code mqtt} (the standard), {@code mqttv3.1} (old clients). */
     public static final List<String> SUBPROTOCOLS = List.of("mqtt", "mqttv3.1");
 
+    /**
+     * {@code idleTimeout}: an HTTP connection that carries nothing for this long is closed (one that never upgrades,
+     * or a half-open socket); 0 turns it off.
+     */
     public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, BrokerServices services, String host, int port,
-                                                      String path, Optional<ServerTls> tls) {
+                                                      String path, java.time.Duration idleTimeout, Optional<ServerTls> tls) {
         ServerSettings defaults = ServerSettings.create(Adapter.toClassic(system));
+        boolean idleTimeoutOn = !idleTimeout.isZero() && !idleTimeout.isNegative();
         ServerSettings settings = defaults
-                // A WebSocket carrying MQTT is idle between packets for as long as its keep-alive allows; the
-                // connection actor enforces keep-alive and the CONNECT timeout, not the HTTP server.
-                .withTimeouts(defaults.getTimeouts().withIdleTimeout(scala.concurrent.duration.Duration.Inf()))
+                .withTimeouts(defaults.getTimeouts().withIdleTimeout(idleTimeoutOn
+                        ? scala.concurrent.duration.Duration.fromNanos(idleTimeout.toNanos())
+                        : scala.concurrent.duration.Duration.Inf()))
+                // An MQTT client may be silent for as long as its keep-alive allows (the connection actor enforces
+                // keep-alive and the CONNECT timeout): WebSocket pings at half the idle timeout keep its connection
+                // from counting as idle. Clients answer them without the MQTT layer seeing anything.
+                .withWebsocketSettings(defaults.getWebsocketSettings().withPeriodicKeepAliveMode("ping")
+                        .withPeriodicKeepAliveMaxIdle(idleTimeoutOn
+                                ? scala.concurrent.duration.Duration.fromNanos(idleTimeout.toNanos() / 2)
+                                : scala.concurrent.duration.Duration.Inf()))
                 // The broker's own limit (broker.limits.max-connections) answers with CONNACK 0x89; the HTTP server
                 // must not stall connections below it (its default is 1024).
                 .withMaxConnections(Integer.MAX_VALUE)

@@ -313,6 +313,41 @@ class WebSocketTest {
         }
     }
 
+    /** Opens a TCP connection to the port that sends nothing, and waits until the broker closes it. */
+    static void idleSocketIsClosed(int port) throws Exception {
+        try (java.net.Socket idle = new java.net.Socket("127.0.0.1", port)) {
+            idle.setSoTimeout(60_000);
+            int read;
+            try {
+                read = idle.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                read = -1; // the idle timeout aborts the connection: a reset is a close too
+            }
+            assertThat(read).as("a socket that sends no request is closed").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    @DisplayName("broker.websocket.idle-timeout closes sockets that never upgrade; a silent MQTT client (keep-alive 0) outlives it")
+    void idleTimeout() throws Exception {
+        try (BrokerFixture own = BrokerFixture.start(Map.of("broker.websocket.enabled", true, "broker.websocket.port", 0,
+                "broker.websocket.idle-timeout", "2s"));
+             RawWebSocket ws = RawWebSocket.open(URI.create("ws://127.0.0.1:" + own.webSocketPort() + "/mqtt"),
+                     ProtocolVersion.MQTT_5, "mqtt")) {
+            ws.frame(RawWebSocket.encode(new MqttPacket.Connect(ProtocolVersion.MQTT_5, unique("silent"), true, 0, null,
+                    null, null, Properties.EMPTY), ProtocolVersion.MQTT_5), true);
+            assertThat(ws.next()).isInstanceOf(MqttPacket.ConnAck.class);
+            // idle sockets opened one after the other, after the client's last packet, measure its silence: three
+            // idle timeouts (one is not enough to be sure, the HTTP server checks for idleness at a coarse interval;
+            // without the WebSocket pings the client is cut off within three)
+            for (int i = 0; i < 3; i++) idleSocketIsClosed(own.webSocketPort());
+            assertThat(ws.received).as("nothing, in particular no close").isEmpty();
+            ws.frame(RawWebSocket.encode(new MqttPacket.Subscribe(1, List.of(MqttPacket.Subscription.of("silent/#",
+                    QoS.AT_MOST_ONCE)), Properties.EMPTY), ProtocolVersion.MQTT_5), true);
+            assertThat(ws.next()).isInstanceOf(MqttPacket.SubAck.class);
+        }
+    }
+
     @Test
     @DisplayName("broker.limits.max-connections counts TCP and WebSocket clients together (CONNACK 0x89 over ws)")
     void connectionLimitIsShared() throws Exception {
