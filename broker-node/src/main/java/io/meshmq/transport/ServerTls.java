@@ -61,6 +61,12 @@ public final class ServerTls {
                     t.getDuration("reload-interval"));
         }
 
+        /** Without the passwords: settings may end up in a log. */
+        @Override public String toString() {
+            return "ServerTls.Settings[files=" + files() + ", clientAuth=" + clientAuth + ", protocols=" + protocols
+                    + ", cipherSuites=" + cipherSuites + ", reloadInterval=" + reloadInterval + "]";
+        }
+
         private static Path path(Config t, String key) {
             String s = t.getString(key);
             return s.isEmpty() ? null : Path.of(s);
@@ -93,8 +99,9 @@ public final class ServerTls {
     public static ServerTls load(Settings settings) throws IOException, GeneralSecurityException {
         ServerTls tls = new ServerTls(settings, build(settings, digest(settings.files())));
         X509Certificate c = tls.certificate();
-        log.info("TLS certificate {} (serial {}, valid until {}), protocols {}", c.getSubjectX500Principal().getName(),
-                c.getSerialNumber().toString(16), c.getNotAfter().toInstant(), settings.protocols());
+        log.info("TLS certificate {} (serial {}, valid until {}), protocols {}, cipher suites {}",
+                c.getSubjectX500Principal().getName(), c.getSerialNumber().toString(16), c.getNotAfter().toInstant(),
+                settings.protocols(), settings.cipherSuites().isEmpty() ? "JVM defaults" : settings.cipherSuites());
         return tls;
     }
 
@@ -112,7 +119,8 @@ public final class ServerTls {
     /**
      * The cipher suites to enable: the configured ones (each must be supported by the JDK), or the JDK's defaults
      * when none are configured; either way only those usable with the enabled protocols (TLS 1.3 suites have no
-     * {@code _WITH_} in their names, TLS 1.2 ones do), so that the list in force is the list that is logged.
+     * {@code _WITH_} in their names, TLS 1.2 ones do), so that a list none of whose suites can be negotiated
+     * fails start-up instead of every handshake.
      */
     static String[] cipherSuites(List<String> configured, List<String> protocols, String[] supported, String[] defaults) {
         List<String> candidates;
