@@ -58,6 +58,27 @@ class ServerTlsTest {
     }
 
     @Test
+    @DisplayName("reload: a replaced PKCS12 key store, and a changed trust store, are loaded")
+    void reloadKeyStoreAndTrustStore() throws Exception {
+        TestCertificates first = TestCertificates.create(dir, "p12-first");
+        TestCertificates second = TestCertificates.create(dir, "p12-second");
+        TestCertificates clientCa = TestCertificates.create(dir, "client-ca");
+        Path keyStore = dir.resolve("server.p12");
+        Path trust = dir.resolve("trust.pem");
+        Files.copy(first.keyStore(), keyStore);
+        Files.copy(first.certificatePem(), trust);
+        ServerTls tls = ServerTls.load(new ServerTls.Settings(keyStore, first.password(), null, null, trust, "", "optional",
+                List.of("TLSv1.3", "TLSv1.2"), List.of(), Duration.ZERO));
+        assertThat(tls.certificate().getSubjectX500Principal().getName()).isEqualTo("CN=p12-first");
+        Files.copy(second.keyStore(), keyStore, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThat(tls.reloadIfChanged()).isTrue();
+        assertThat(tls.certificate().getSubjectX500Principal().getName()).isEqualTo("CN=p12-second");
+        Files.copy(clientCa.certificatePem(), trust, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThat(tls.reloadIfChanged()).as("a new client CA").isTrue();
+        assertThat(tls.reloadIfChanged()).isFalse();
+    }
+
+    @Test
     @DisplayName("settings refuse protocols other than TLS 1.2/1.3 and unknown client-auth modes")
     void settings() {
         Path p = dir.resolve("x");
