@@ -19,7 +19,8 @@ import io.meshmq.session.LocalSessions;
 import io.meshmq.session.SessionEntity;
 import io.meshmq.session.SessionSettings;
 import io.meshmq.transport.MqttListener;
-import io.meshmq.transport.TlsContexts;
+import io.meshmq.transport.ServerTls;
+import io.meshmq.transport.WebSocketListener;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -29,6 +30,7 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -36,7 +38,6 @@ import org.apache.pekko.stream.javadsl.Tcp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.SSLContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,16 +58,20 @@ public final class Broker implements AutoCloseable {
     private final Metrics metrics;
     private final Tcp.ServerBinding mqttBinding;
     private final Tcp.ServerBinding tlsBinding;
+    private final ServerBinding webSocketBinding;
+    private final ServerBinding webSocketTlsBinding;
 
     private final ConnectionRegistry connections;
 
     private Broker(ActorSystem<Void> system, Metrics metrics, Tcp.ServerBinding mqtt, Tcp.ServerBinding tls,
-                   ConnectionRegistry connections) {
+                   ServerBinding webSocket, ServerBinding webSocketTls, ConnectionRegistry connections) {
         this.connections = connections;
         this.system = system;
         this.metrics = metrics;
         this.mqttBinding = mqtt;
         this.tlsBinding = tls;
+        this.webSocketBinding = webSocket;
+        this.webSocketTlsBinding = webSocketTls;
     }
 
     /** The configuration {@link Main} uses: see {@link #loadConfig(Config)}. */
@@ -144,16 +149,38 @@ public final class Broker implements AutoCloseable {
                     new ConnectionRegistry());
             Tcp.ServerBinding mqtt = MqttListener.bind(system, services, b.getString("mqtt.host"), b.getInt("mqtt.port"),
                     Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            Config ws = b.getConfig("websocket");
+            // one TLS context for every TLS listener, so a reloaded certificate reaches them all
+            Optional<ServerTls> serverTls = b.getBoolean("tls.enabled") || ws.getBoolean("tls.enabled")
+                    ? Optional.of(ServerTls.load(ServerTls.Settings.from(b.getConfig("tls")))) : Optional.empty();
+            serverTls.ifPresent(t -> t.startReloading(system));
             Tcp.ServerBinding tls = null;
             if (b.getBoolean("tls.enabled")) {
-                tls = MqttListener.bind(system, services, b.getString("tls.host"), b.getInt("tls.port"),
-                        Optional.of(tls(b.getConfig("tls")))).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                tls = MqttListener.bind(system, services, b.getString("tls.host"), b.getInt("tls.port"), serverTls)
+                        .toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
-            Broker broker = new Broker(system, metrics, mqtt, tls, services.connections());
+            String wsPath = ws.getString("path");
+            // empty hosts follow the MQTT listener's (a substitution in reference.conf would not see overrides)
+            String wsHost = ws.getString("host").isEmpty() ? b.getString("mqtt.host") : ws.getString("host");
+            String wssHost = ws.getString("tls.host").isEmpty() ? wsHost : ws.getString("tls.host");
+            ServerBinding webSocket = null;
+            if (ws.getBoolean("enabled")) {
+                webSocket = WebSocketListener.bind(system, services, wsHost, ws.getInt("port"), wsPath, ws.getDuration("idle-timeout"),
+                        Optional.empty()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            ServerBinding webSocketTls = null;
+            if (ws.getBoolean("tls.enabled")) {
+                webSocketTls = WebSocketListener.bind(system, services, wssHost, ws.getInt("tls.port"),
+                        wsPath, ws.getDuration("idle-timeout"), serverTls).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            Broker broker = new Broker(system, metrics, mqtt, tls, webSocket, webSocketTls, services.connections());
             broker.registerShutdown();
             ops.brokerStarted(metrics, router, clustered); // /metrics, $SYS, readiness
-            log.info("MeshMQ broker ready: MQTT on {}:{}{}, journal {}{}", b.getString("mqtt.host"), broker.mqttPort(),
+            log.info("MeshMQ broker ready: MQTT on {}:{}{}{}{}, journal {}{}", b.getString("mqtt.host"), broker.mqttPort(),
                     tls == null ? "" : ", MQTT over TLS on " + b.getString("tls.host") + ":" + broker.tlsPort(),
+                    webSocket == null ? "" : ", MQTT over WebSocket on ws://" + wsHost + ":" + broker.webSocketPort() + wsPath,
+                    webSocketTls == null ? "" : ", MQTT over secure WebSocket on wss://" + wssHost + ":"
+                            + broker.webSocketTlsPort() + wsPath,
                     journal.getString("dialect"), clustered ? ", cluster node " + cluster.selfMember().address() : "");
             return broker;
         } catch (Exception e) {
@@ -198,23 +225,6 @@ public final class Broker implements AutoCloseable {
         return ConfigFactory.parseMap(db).withFallback(config).resolve();
     }
 
-    private static SSLContext tlsContextOf(Config t) throws Exception {
-        String trust = t.getString("trust-store");
-        Path trustPath = trust.isEmpty() ? null : Path.of(trust);
-        if (!t.getString("key-store").isEmpty()) {
-            return TlsContexts.fromPkcs12(Path.of(t.getString("key-store")), t.getString("key-store-password").toCharArray(),
-                    trustPath, t.getString("trust-store-password").toCharArray());
-        }
-        if (t.getString("certificate").isEmpty() || t.getString("private-key").isEmpty()) {
-            throw new IllegalArgumentException("broker.tls.enabled needs broker.tls.key-store or broker.tls.certificate and broker.tls.private-key");
-        }
-        return TlsContexts.fromPem(Path.of(t.getString("certificate")), Path.of(t.getString("private-key")), trustPath);
-    }
-
-    private static MqttListener.Tls tls(Config t) throws Exception {
-        return new MqttListener.Tls(tlsContextOf(t), t.getString("client-auth"), t.getStringList("protocols"));
-    }
-
     /**
      * Starts every persistent session found in the journal so that its subscriptions are routable again before
      * the first client connects (messages for offline sessions are then queued, not lost).
@@ -251,6 +261,8 @@ public final class Broker implements AutoCloseable {
         cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-mqtt", () -> {
             var unbind = mqttBinding.unbind();
             if (tlsBinding != null) unbind = unbind.thenCompose(d -> tlsBinding.unbind());
+            if (webSocketBinding != null) unbind = unbind.thenCompose(d -> webSocketBinding.unbind().thenApply(x -> null));
+            if (webSocketTlsBinding != null) unbind = unbind.thenCompose(d -> webSocketTlsBinding.unbind().thenApply(x -> null));
             return unbind.thenApply(x -> Done.getInstance());
         });
         // Clients hear why (MQTT 5: 0x8B) and their sessions record the detach before sharding stops them.
@@ -271,6 +283,12 @@ public final class Broker implements AutoCloseable {
     public int mqttPort() { return mqttBinding.localAddress().getPort(); }
 
     public int tlsPort() { return tlsBinding == null ? -1 : tlsBinding.localAddress().getPort(); }
+
+    /** The port of the MQTT over WebSocket listener ({@code ws://}), -1 when it is off. */
+    public int webSocketPort() { return webSocketBinding == null ? -1 : webSocketBinding.localAddress().getPort(); }
+
+    /** The port of the MQTT over secure WebSocket listener ({@code wss://}), -1 when it is off. */
+    public int webSocketTlsPort() { return webSocketTlsBinding == null ? -1 : webSocketTlsBinding.localAddress().getPort(); }
 
     public Metrics metrics() { return metrics; }
 

@@ -2,13 +2,8 @@ package io.meshmq.transport;
 
 import io.meshmq.connection.BrokerServices;
 import io.meshmq.connection.ConnectionActor;
-import io.meshmq.connection.ConnectionCommand;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.TLSProtocol;
 import org.apache.pekko.stream.javadsl.BidiFlow;
@@ -17,11 +12,8 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
-import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.apache.pekko.util.ByteString;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import java.security.cert.Certificate;
@@ -33,44 +25,25 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * An MQTT listener: a Pekko Streams TCP (or TLS) server whose every connection feeds a new {@link ConnectionActor}.
- * Inbound bytes reach the actor with backpressure (one chunk in flight); outbound packets go through a bounded
- * queue, coalesced into larger writes.
+ * An MQTT listener: a Pekko Streams TCP (or TLS) server whose every connection feeds a new {@link ConnectionActor}
+ * through a {@link ConnectionFlow}.
  */
 public final class MqttListener {
     private MqttListener() {}
 
-    private static final java.util.concurrent.atomic.AtomicLong CONNECTIONS = new java.util.concurrent.atomic.AtomicLong();
-
-    /** TLS settings of a listener; {@code clientAuth} is none, optional or required. */
-    public record Tls(SSLContext context, String clientAuth, List<String> protocols) {}
-
     public static CompletionStage<Tcp.ServerBinding> bind(ActorSystem<?> system, BrokerServices services,
-                                                          String host, int port, Optional<Tls> tls) {
+                                                          String host, int port, Optional<ServerTls> tls) {
         Tcp tcp = Tcp.get(system);
         // TLS is joined per connection (as Tcp.bindWithTls does, half-close included) so that each connection
         // learns its own TLS session: the client certificate chain is the identity for broker.auth.tls-identity.
         Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections =
                 // Nagle off: a PUBLISH or PUBACK is written at once, not held back for the next one
                 tcp.bind(host, port, 1024, List.of(org.apache.pekko.io.TcpSO.tcpNoDelay(true)), tls.isPresent(), Optional.empty());
-        int queueSize = services.connectionSettings().outboundQueuePackets();
-        return connections.to(Sink.foreach(c -> accept(system, services, c, queueSize, tls))).run(system);
+        return connections.to(Sink.foreach(c -> accept(system, services, c, tls))).run(system);
     }
 
-    private static SSLEngine engine(Tls tls) {
-        SSLEngine e = tls.context().createSSLEngine();
-        e.setUseClientMode(false);
-        e.setEnabledProtocols(tls.protocols().toArray(String[]::new));
-        switch (tls.clientAuth()) {
-            case "required" -> e.setNeedClientAuth(true);
-            case "optional" -> e.setWantClientAuth(true);
-            default -> { }
-        }
-        return e;
-    }
-
-    private static void accept(ActorSystem<?> system, BrokerServices services, Tcp.IncomingConnection c, int queueSize,
-                               Optional<Tls> tls) {
+    private static void accept(ActorSystem<?> system, BrokerServices services, Tcp.IncomingConnection c,
+                               Optional<ServerTls> tls) {
         AtomicReference<List<X509Certificate>> peer = new AtomicReference<>(List.of());
         Flow<ByteString, ByteString, NotUsed> socket = c.flow();
         if (tls.isPresent()) {
@@ -80,29 +53,16 @@ public final class MqttListener {
                             Flow.<TLSProtocol.SslTlsInbound>create()
                                     .filter(in -> in instanceof TLSProtocol.SessionBytes)
                                     .map(in -> ((TLSProtocol.SessionBytes) in).bytes()));
+            // the engine comes from the context in force now (certificates are reloaded without a restart);
             // the session is verified (and its peer recorded) after the handshake, before any application data
-            socket = socket.join(wrapping.atop(TLS.create(() -> engine(tls.get()),
+            socket = socket.join(wrapping.atop(TLS.create(tls.get()::newEngine,
                     session -> peer.set(peerCertificates(session)), TLSClosing.eagerClose())).reversed());
         }
-        Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> out =
-                Source.<ByteString>queue(queueSize).preMaterialize(system);
         String remote = c.remoteAddress().getAddress().getHostAddress() + ":" + c.remoteAddress().getPort();
-        // Connections live under /system: the user guardian of a typed system cannot be asked synchronously.
-        ActorRef<ConnectionCommand> actor = system.systemActorOf(ConnectionActor.create(services, out.first(), remote, peer::get),
-                "mqtt-connection-" + CONNECTIONS.incrementAndGet(), Props.empty());
-        Sink<ByteString, NotUsed> in = ActorSink.<ByteString, ConnectionCommand, ConnectionActor.StreamAck>actorRefWithBackpressure(
-                actor,
-                (ackTo, bytes) -> new ConnectionActor.Received(bytes, ackTo),
-                ConnectionActor.StreamInit::new,
-                ConnectionActor.StreamAck.INSTANCE,
-                new ConnectionActor.StreamClosed(null),
-                ConnectionActor.StreamClosed::new);
-        Source<ByteString, NotUsed> outgoing = out.second()
-                .batchWeighted(256 * 1024, b -> (long) b.size(), b -> b, ByteString::concat);
-        socket.join(Flow.fromSinkAndSourceCoupled(in, outgoing)).run(system);
+        socket.join(ConnectionFlow.start(system, services, remote, peer::get)).run(system);
     }
 
-    private static List<X509Certificate> peerCertificates(SSLSession session) {
+    static List<X509Certificate> peerCertificates(SSLSession session) {
         try {
             List<X509Certificate> chain = new ArrayList<>();
             for (Certificate cert : session.getPeerCertificates()) {

@@ -13,11 +13,15 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -27,24 +31,73 @@ import java.util.List;
 public final class TlsContexts {
     private TlsContexts() {}
 
+    /** A server context and the certificate it presents. */
+    public record Material(SSLContext context, X509Certificate certificate) {}
+
     public static SSLContext fromPkcs12(Path keyStore, char[] password, Path trustStore, char[] trustPassword)
+            throws IOException, GeneralSecurityException {
+        return loadPkcs12(keyStore, password, trustStore, trustPassword).context();
+    }
+
+    public static Material loadPkcs12(Path keyStore, char[] password, Path trustStore, char[] trustPassword)
             throws IOException, GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(keyStore)) {
             ks.load(in, password);
         }
-        return build(ks, password, trustStore == null ? null : loadTrust(trustStore, trustPassword));
+        X509Certificate certificate = null;
+        for (String alias : Collections.list(ks.aliases())) {
+            if (ks.isKeyEntry(alias) && ks.getCertificate(alias) instanceof X509Certificate x) { certificate = x; break; }
+        }
+        if (certificate == null) throw new GeneralSecurityException(keyStore + ": no private key with a certificate");
+        return new Material(build(ks, password, trustStore == null ? null : loadTrust(trustStore, trustPassword)), certificate);
     }
 
     public static SSLContext fromPem(Path certificateChain, Path privateKey, Path trustCertificates)
             throws IOException, GeneralSecurityException {
+        return loadPem(certificateChain, privateKey, trustCertificates).context();
+    }
+
+    public static Material loadPem(Path certificateChain, Path privateKey, Path trustCertificates)
+            throws IOException, GeneralSecurityException {
         List<Certificate> chain = readCertificates(certificateChain);
+        if (chain.isEmpty() || !(chain.get(0) instanceof X509Certificate certificate)) {
+            throw new GeneralSecurityException(certificateChain + ": no X.509 certificate");
+        }
         PrivateKey key = readPrivateKey(privateKey);
+        // The key store accepts any pair; a mismatch would only show in every handshake. Caught here, it fails
+        // start-up, or keeps the previous certificate when it is a rotation caught between writing the two files.
+        if (!matches(key, certificate.getPublicKey())) {
+            throw new GeneralSecurityException(privateKey + " is not the private key of the certificate in " + certificateChain);
+        }
         char[] pw = new char[0];
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("server", key, pw, chain.toArray(Certificate[]::new));
-        return build(ks, pw, trustCertificates == null ? null : loadTrust(trustCertificates, null));
+        return new Material(build(ks, pw, trustCertificates == null ? null : loadTrust(trustCertificates, null)), certificate);
+    }
+
+    /** Whether {@code key} signs what {@code publicKey} verifies. */
+    static boolean matches(PrivateKey key, PublicKey publicKey) throws GeneralSecurityException {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> throw new GeneralSecurityException("unsupported private key algorithm " + key.getAlgorithm());
+        };
+        if (!key.getAlgorithm().equals(publicKey.getAlgorithm())
+                && !(key.getAlgorithm().startsWith("Ed") && publicKey.getAlgorithm().startsWith("Ed"))) {
+            return false;
+        }
+        byte[] probe = "meshmq key check".getBytes(StandardCharsets.US_ASCII);
+        Signature signer = Signature.getInstance(algorithm);
+        signer.initSign(key);
+        signer.update(probe);
+        byte[] signature = signer.sign();
+        Signature verifier = Signature.getInstance(algorithm);
+        verifier.initVerify(publicKey);
+        verifier.update(probe);
+        return verifier.verify(signature);
     }
 
     private static KeyStore loadTrust(Path path, char[] password) throws IOException, GeneralSecurityException {

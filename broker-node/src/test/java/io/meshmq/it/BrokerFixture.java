@@ -45,6 +45,12 @@ public final class BrokerFixture implements AutoCloseable {
 
     public String tcpUri() { return "tcp://127.0.0.1:" + port(); }
 
+    /** The ws:// listener's port (broker.websocket.enabled), -1 when off. */
+    public int webSocketPort() { return broker.webSocketPort(); }
+
+    /** The wss:// listener's port (broker.websocket.tls.enabled), -1 when off. */
+    public int webSocketTlsPort() { return broker.webSocketTlsPort(); }
+
     @Override
     public void close() { broker.close(); }
 }

@@ -168,7 +168,7 @@ class KubernetesManifestsTest {
             }
         }
         Service mqtt = one(objects, Service.class, "meshmq");
-        assertThat(mqtt.getSpec().getPorts()).extracting(ServicePort::getPort).containsExactlyInAnyOrder(1883, 8883);
+        assertThat(mqtt.getSpec().getPorts()).extracting(ServicePort::getPort).containsExactlyInAnyOrder(1883, 8883, 8083, 8084);
         assertThat(headless.getSpec().getPorts()).extracting(ServicePort::getPort).containsExactlyInAnyOrder(25520, 8558);
         PodDisruptionBudget pdb = one(objects, PodDisruptionBudget.class, "meshmq");
         assertThat(selects(pdb.getSpec().getSelector().getMatchLabels(), podLabels)).isTrue();
@@ -204,9 +204,11 @@ class KubernetesManifestsTest {
         Map<String, Integer> ports = c.getPorts().stream().collect(Collectors.toMap(ContainerPort::getName, ContainerPort::getContainerPort));
         assertThat(ports).containsEntry("mqtt", conf.getInt("broker.mqtt.port"))
                 .containsEntry("mqtts", conf.getInt("broker.tls.port"))
+                .containsEntry("ws", conf.getInt("broker.websocket.port"))
+                .containsEntry("wss", conf.getInt("broker.websocket.tls.port"))
                 .containsEntry("management", conf.getInt("broker.management.port"))
                 .containsEntry("remoting", conf.getInt("pekko.remote.artery.canonical.port"))
-                .hasSize(4);
+                .hasSize(6);
         assertThat(conf.getInt("pekko.management.http.port")).isEqualTo(conf.getInt("broker.management.port"));
         assertThat(conf.getBoolean("broker.management.cluster-bootstrap")).isTrue();
         HttpClient http = HttpClient.newHttpClient();
@@ -332,7 +334,7 @@ class KubernetesManifestsTest {
 
     @ParameterizedTest(name = "overlay {0}")
     @ValueSource(strings = {"dev", "prod"})
-    @DisplayName("NetworkPolicy: anyone reaches only 1883/8883; remoting and management only from broker pods (and monitoring for 8558)")
+    @DisplayName("NetworkPolicy: anyone reaches only 1883/8883 and WebSocket 8083/8084; remoting and management only from broker pods (and monitoring for 8558)")
     void networkPolicy(String overlay) throws Exception {
         List<HasMetadata> objects = rendered(overlay);
         StatefulSet sts = one(objects, StatefulSet.class, "meshmq");
@@ -344,7 +346,7 @@ class KubernetesManifestsTest {
             Set<Integer> ports = r.getPorts().stream().map(NetworkPolicyPort::getPort).map(p -> p.getIntVal()).collect(Collectors.toSet());
             assertThat(ports).isNotEmpty();
             if (r.getFrom() == null || r.getFrom().isEmpty()) {
-                assertThat(ports).as("open to anyone").isSubsetOf(1883, 8883);
+                assertThat(ports).as("open to anyone").isSubsetOf(1883, 8883, 8083, 8084);
             } else {
                 for (NetworkPolicyPeer peer : r.getFrom()) {
                     boolean brokers = peer.getPodSelector() != null && peer.getNamespaceSelector() == null

@@ -66,6 +66,56 @@ class MutualTlsTest {
         }
     }
 
+    @Test
+    @DisplayName("over wss:// too: the client certificate's CN is the identity the ACL sees; no certificate is refused")
+    void clientCertificateIdentityOverSecureWebSocket() throws Exception {
+        TestCertificates server = TestCertificates.create(dir, "localhost");
+        TestCertificates device = TestCertificates.create(dir, "device-9");
+        Path acl = dir.resolve("acl");
+        Files.write(acl, List.of("allow all user:device-9 devices/%u/#", "deny all * #"));
+        try (BrokerFixture broker = BrokerFixture.start(Map.of(
+                "broker.websocket.tls.enabled", true, "broker.websocket.tls.port", 0,
+                "broker.tls.key-store", server.keyStore().toString(), "broker.tls.key-store-password", server.password(),
+                "broker.tls.trust-store", device.certificatePem().toString(), "broker.tls.client-auth", "required",
+                "broker.auth.tls-identity", "cn", "broker.auth.allow-anonymous", "off",
+                "broker.auth.acl-file", acl.toString()))) {
+            int port = broker.webSocketTlsPort();
+            Mqtt5BlockingClient c = webSocketClient(port, server, device, "ws-device");
+            c.connect();
+            var ack = c.subscribeWith().topicFilter("devices/device-9/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            assertThat(ack.getReasonCodes()).containsExactly(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
+            try {
+                var other = c.subscribeWith().topicFilter("devices/other/#").qos(MqttQos.AT_LEAST_ONCE).send();
+                assertThat(other.getReasonCodes()).containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
+            } catch (com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException e) {
+                assertThat(e.getMqttMessage().getReasonCodes()).containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
+            }
+            c.disconnect();
+            assertThatThrownBy(() -> webSocketClient(port, server, null, "ws-no-cert").connect())
+                    .as("no client certificate with client-auth = required").isNotNull();
+        }
+    }
+
+    static Mqtt5BlockingClient webSocketClient(int port, TestCertificates server, TestCertificates own, String id) throws Exception {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(server.trustStore());
+        var ssl = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1").serverPort(port)
+                .webSocketConfig().serverPath("mqtt").applyWebSocketConfig()
+                .sslConfig().trustManagerFactory(tmf).hostnameVerifier((h, s) -> true);
+        if (own != null) ssl = ssl.keyManagerFactory(keyManagers(own));
+        return ssl.applySslConfig().buildBlocking();
+    }
+
+    static KeyManagerFactory keyManagers(TestCertificates own) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(own.keyStore())) {
+            ks.load(in, own.password().toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, own.password().toCharArray());
+        return kmf;
+    }
+
     static Mqtt5BlockingClient client(int port, TestCertificates server, TestCertificates own, String id) throws Exception {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(server.trustStore());
