@@ -90,7 +90,16 @@ class RollingRestartTest {
             int total = acked.stream().mapToInt(Set::size).sum();
             assertThat(failures).as("publications that failed").isEmpty();
             assertThat(total).as("acknowledged publications").isGreaterThan(PAIRS * 20);
-            assertThat(missing).as("acknowledged messages (topic/seq) never delivered, of %d", total).isEmpty();
+            StringBuilder perTopic = new StringBuilder();
+            for (int k = 0; k < PAIRS; k++) {
+                final int topicIndex = k;
+                List<Integer> lost = acked.get(k).stream().filter(q -> !received.get(topicIndex).contains(String.valueOf(q))).sorted().toList();
+                if (!lost.isEmpty()) {
+                    perTopic.append(String.format("%n  topic %d: %d of %d acknowledged missing (first %d, last %d), %d received",
+                            k, lost.size(), acked.get(k).size(), lost.get(0), lost.get(lost.size() - 1), received.get(k).size()));
+                }
+            }
+            assertThat(missing).as("acknowledged messages never delivered, of %d:%s", total, perTopic).isEmpty();
         } finally {
             pace.shutdownNow();
             for (Mqtt5AsyncClient c : clients) {

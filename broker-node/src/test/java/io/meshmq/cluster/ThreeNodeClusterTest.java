@@ -107,6 +107,40 @@ class ThreeNodeClusterTest {
     }
 
     @Test
+    @Order(50)
+    @DisplayName("subscriptions stay routable: 24 subscribers across the nodes, on 24 topics (so several replicated partitions), each get what every node publishes after all have subscribed")
+    void manySubscriptionsStayRoutableFromEveryNode() throws Exception {
+        String run = unique("many");
+        int n = 24;
+        List<Mqtt5BlockingClient> subs = new ArrayList<>();
+        List<Set<String>> got = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                Set<String> g = ConcurrentHashMap.newKeySet();
+                got.add(g);
+                Mqtt5BlockingClient sub = client(i % 3, run + "-sub-" + i);
+                sub.toAsync().publishes(MqttGlobalPublishFilter.ALL, p -> g.add(text(p)));
+                sub.subscribeWith().topicFilter(run + "/" + i).qos(MqttQos.AT_LEAST_ONCE).send();
+                subs.add(sub);
+            }
+            for (int node = 0; node < 3; node++) {
+                Mqtt5BlockingClient pub = client(node, unique("pub"));
+                for (int i = 0; i < n; i++) {
+                    pub.publishWith().topic(run + "/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(bytes("from-" + node)).send();
+                }
+                pub.disconnect();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (got.stream().anyMatch(g -> g.size() < 3) && System.nanoTime() < deadline) Thread.sleep(50);
+            for (int i = 0; i < n; i++) {
+                assertThat(got.get(i)).as("subscriber %d (on node %d)", i, i % 3).containsExactlyInAnyOrder("from-0", "from-1", "from-2");
+            }
+        } finally {
+            for (Mqtt5BlockingClient s : subs) s.disconnect();
+        }
+    }
+
+    @Test
     @Order(3)
     @DisplayName("a shared subscription with members on A, B and C gives each message to exactly one member")
     void sharedSubscriptionAcrossNodesDeliversEachMessageOnce() throws Exception {
