@@ -108,6 +108,13 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
         return done;
     }
 
+    @Override
+    public CompletionStage<List<String>> filtersOf(String clientId) {
+        CompletableFuture<List<String>> found = new CompletableFuture<>();
+        actor.tell(new FiltersOf(clientId, found));
+        return found;
+    }
+
     static String entry(String clientId, String filter) { return clientId + '\u0000' + filter; }
 
     private int partitionOf(String filter) { return Math.floorMod(filter.hashCode(), settings.partitions()); }
@@ -162,6 +169,8 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
 
     private record Retry(Sync sync, int attempt) implements Command {}
 
+    private record FiltersOf(String clientId, CompletableFuture<List<String>> found) implements Command {}
+
     private Behavior<Command> behavior() {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 DistributedData.<Command, ORSet<String>>withReplicatorMessageAdapter(replicator ->
@@ -214,6 +223,7 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
                     .onMessage(InitialRead.class, this::onInitialRead)
                     .onMessage(Sync.class, s -> { check(s, 0); return Behaviors.same(); })
                     .onMessage(Retry.class, r -> { check(r.sync(), r.attempt()); return Behaviors.same(); })
+                    .onMessage(FiltersOf.class, this::onFiltersOf)
                     .build();
         }
 
@@ -285,6 +295,16 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
                 readLocal(r.partition(), () -> { });
             }
             if (--r.left()[0] == 0) r.done().complete(Done.getInstance());
+            return Behaviors.same();
+        }
+
+        private Behavior<Command> onFiltersOf(FiltersOf f) {
+            String prefix = f.clientId() + '\u0000';
+            List<String> filters = new ArrayList<>();
+            for (Set<String> entries : applied.values()) {
+                for (String e : entries) if (e.startsWith(prefix)) filters.add(e.substring(prefix.length()));
+            }
+            f.found().complete(filters);
             return Behaviors.same();
         }
 

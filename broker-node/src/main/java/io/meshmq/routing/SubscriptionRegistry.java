@@ -18,6 +18,14 @@ public interface SubscriptionRegistry {
     /** Visits every subscriber of {@code topic}: each client id once per plain match, and one member per shared group. */
     void match(String topic, MatchSink sink);
 
+    /**
+     * The filters registered for {@code clientId}. Only for cleaning up after a session lost with its node (rare):
+     * it may scan the whole registry. A single node loses no session without losing the registry with it.
+     */
+    default CompletionStage<java.util.List<String>> filtersOf(String clientId) {
+        return java.util.concurrent.CompletableFuture.completedFuture(java.util.List.of());
+    }
+
     /** Number of subscriptions, for metrics. */
     int size();
 

@@ -142,6 +142,9 @@ public final class SessionEntity {
 
     private record ExpiryDue() implements Command {}
 
+    /** The registry's subscriptions of this client id, found when deliveries reached a session that has none. */
+    private record OrphanFilters(List<String> filters) implements Command {}
+
     private record SubscriptionsRegistered(long connectionId, int packetId, List<ReasonCode> codes,
                                            List<RetainedRequest> retained) implements Command {}
 
@@ -188,6 +191,7 @@ public final class SessionEntity {
         private final List<Deliver> pendingDeliveries = new ArrayList<>();
         private boolean flushScheduled;
         private final List<Long> receivedNotJournaled = new ArrayList<>();
+        private boolean orphanCleanupStarted;
         /** The will the current connection brought (transient): published if the connection vanishes without Detach. */
         private ApplicationMessage attachedWill;
         private long attachedWillDelay;
@@ -285,6 +289,7 @@ public final class SessionEntity {
                     .onCommand(WillDue.class, (s, c) -> { router.publish(c.will()); return Effect().none(); })
                     .onCommand(ConnectionStopped.class, this::onConnectionStopped)
                     .onCommand(ConnectionGone.class, this::onConnectionGone)
+                    .onCommand(OrphanFilters.class, this::onOrphanFilters)
                     .onCommand(ExpiryDue.class, this::onExpiryDue)
                     .onCommand(Wake.class, this::onWake)
                     .onCommand(Stop.class, this::onStop)
@@ -345,6 +350,17 @@ public final class SessionEntity {
          * delivery at once.
          */
         private Effect<SessionEvent, SessionState> onDeliver(SessionState state, Deliver d) {
+            if (!state.isPersistent() && connection == null && state.subscriptions().isEmpty()) {
+                // no client and no session: the subscriptions that routed this here belong to a clean session that
+                // died with its node (its entries outlive it in the replicated registry); answer, then clean up
+                acknowledge(List.of(d));
+                if (!orphanCleanupStarted) {
+                    orphanCleanupStarted = true;
+                    ctx.pipeToSelf(router.registry().filtersOf(clientId),
+                            (filters, err) -> new OrphanFilters(err == null ? filters : List.of()));
+                }
+                return Effect().none();
+            }
             if (!state.isPersistent()) return deliver(state, List.of(d));
             pendingDeliveries.add(d);
             if (!flushScheduled) {
@@ -558,6 +574,18 @@ public final class SessionEntity {
             return detach(state, d);
         }
 
+        private Effect<SessionEvent, SessionState> onOrphanFilters(SessionState state, OrphanFilters o) {
+            orphanCleanupStarted = false;
+            // a client may have attached and subscribed meanwhile: then these entries are its own again
+            if (state.isPersistent() || connection != null || !state.subscriptions().isEmpty()) return Effect().none();
+            if (!o.filters().isEmpty()) {
+                log.info("session {}: removing {} subscriptions left behind by a lost clean session", clientId, o.filters().size());
+            }
+            for (String filter : o.filters()) router.registry().remove(clientId, filter);
+            passivate();
+            return Effect().none();
+        }
+
         private Effect<SessionEvent, SessionState> onConnectionStopped(SessionState state, ConnectionStopped c) {
             if (c.connectionId() == connectionId) timers.startSingleTimer(LOST_TIMER, new ConnectionGone(c.connectionId()), DETACH_GRACE);
             return Effect().none();
@@ -660,9 +688,13 @@ public final class SessionEntity {
                 ctx.getSelf().tell(s);
                 return onFlushDeliveries(state);
             }
-            if (!state.isPersistent() || (completedNotJournaled.isEmpty() && receivedNotJournaled.isEmpty())) {
+            if (!state.isPersistent()) {
+                // a clean session does not survive its incarnation (its connection is told to go, see
+                // ToConnection.SessionAttached): its subscriptions must not keep routing to the next one
+                for (String filter : state.subscriptions().keySet()) router.registry().remove(clientId, filter);
                 return Effect().stop();
             }
+            if (completedNotJournaled.isEmpty() && receivedNotJournaled.isEmpty()) return Effect().stop();
             List<SessionEvent> all = new ArrayList<>(2);
             takePendingAcks(all);
             return Effect().persist(all).thenStop();

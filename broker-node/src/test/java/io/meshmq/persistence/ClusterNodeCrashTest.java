@@ -169,11 +169,13 @@ class ClusterNodeCrashTest {
                         .serverHost("127.0.0.1").serverPort(c.port()).buildBlocking();
                 d.connectWith().cleanSession(true).keepAlive(60).willPublish().topic(willTopic).payload(bytes("offline"))
                         .qos(MqttQos.AT_LEAST_ONCE).applyWillPublish().send();
+                d.subscribeWith().topicFilter("commands/" + run + "/" + id).qos(MqttQos.AT_LEAST_ONCE).send();
             } else {
                 Mqtt5BlockingClient d = MqttClient.builder().useMqttVersion5().identifier(id)
                         .serverHost("127.0.0.1").serverPort(c.port()).buildBlocking();
                 d.connectWith().cleanStart(true).keepAlive(60).willPublish().topic(willTopic).payload(bytes("offline"))
                         .qos(MqttQos.AT_LEAST_ONCE).applyWillPublish().send();
+                d.subscribeWith().topicFilter("commands/" + run + "/" + id).qos(MqttQos.AT_LEAST_ONCE).send();
             }
             (hostOf(id).equals("C") ? colocated : expected).add(id);
         }
@@ -198,6 +200,22 @@ class ClusterNodeCrashTest {
         SoftAssertions softly = new SoftAssertions();
         for (String id : expected) softly.assertThat(wills.getOrDefault(id, 0)).as("wills of %s", id).isEqualTo(1);
         for (String id : colocated) softly.assertThat(wills.getOrDefault(id, 0)).as("wills of %s", id).isLessThanOrEqualTo(1);
+
+        // the devices' clean sessions are over: commands published to them afterwards must not bring up a session
+        // for them anywhere (the subscriptions of those lost with C are cleaned up at the first message routed to them)
+        Mqtt5BlockingClient commander = MqttClient.builder().useMqttVersion5().identifier(unique("commander"))
+                .serverHost("127.0.0.1").serverPort(b.mqttPort()).buildBlocking();
+        commander.connect();
+        List<String> devices = new ArrayList<>(expected);
+        devices.addAll(colocated);
+        for (int round = 0; round < 2; round++) {
+            for (String id : devices) {
+                commander.publishWith().topic("commands/" + run + "/" + id).qos(MqttQos.AT_LEAST_ONCE).payload(bytes("reboot")).send();
+            }
+            Thread.sleep(2000);
+        }
+        commander.disconnect();
+        for (String id : devices) softly.assertThat(hostOf(id)).as("node with a session for %s", id).isEqualTo("C");
         softly.assertAll();
     }
 
