@@ -110,8 +110,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     /** Inbound QoS 2 packet ids the session holds (awaiting PUBREL) or that are being routed now. */
     private final Set<Integer> inboundQos2 = new HashSet<>();
     private final Set<Integer> inboundQos2InProgress = new HashSet<>();
-    /** Inbound QoS 1/2 publications not yet answered, for Receive Maximum (MQTT-3.3.4-7). */
+    /** Inbound QoS 1/2 publications not yet answered with PUBACK / PUBCOMP, for Receive Maximum (MQTT-3.3.4-7). */
     private int inboundUnacked;
+    /** Inbound QoS 2 ids counted in inboundUnacked until their PUBCOMP (not those inherited from an earlier connection). */
+    private final Set<Integer> inboundQos2Counted = new HashSet<>();
 
     /** PUBLISH batches waiting for their targets, answered in arrival order (MQTT-4.6.0-2/-3). */
     private final ArrayDeque<PendingBatch> pendingBatches = new ArrayDeque<>();
@@ -149,6 +151,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 .onMessage(ToConnection.InboundStoredAck.class, this::onInboundStored)
                 .onMessage(ToConnection.InboundReleasedAck.class, m -> {
                     inboundQos2.remove(m.packetId());
+                    if (inboundQos2Counted.remove(m.packetId())) inboundUnacked--;   // MQTT 4.9: freed by PUBCOMP
                     return send(new MqttPacket.PubComp(m.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));
                 })
                 .onMessage(ToConnection.TakenOver.class, m -> disconnect(ReasonCode.SESSION_TAKEN_OVER, "session taken over", true))
@@ -167,7 +170,6 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
 
     private Behavior<ConnectionCommand> onReceived(Received r) {
         if (phase == Phase.CLOSED) { r.ackTo().tell(StreamAck.INSTANCE); return this; }
-        lastReceivedNanos = System.nanoTime();
         List<MqttPacket> packets;
         try {
             packets = decoder.decode(r.bytes().asByteBuffer());
@@ -175,6 +177,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             r.ackTo().tell(StreamAck.INSTANCE);
             return protocolError(e.reasonCode(), e.getMessage());
         }
+        // MQTT-3.1.2-24 counts control packets: bytes of a packet never completed (a slowloris) do not keep it alive
+        if (!packets.isEmpty()) lastReceivedNanos = System.nanoTime();
         List<ApplicationMessage> batch = null;
         List<Response> responses = null;
         for (MqttPacket p : packets) {
@@ -465,7 +469,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private Behavior<ConnectionCommand> onInboundStored(ToConnection.InboundStoredAck a) {
         inboundQos2InProgress.remove(a.packetId());
         inboundQos2.add(a.packetId());
-        inboundUnacked--;
+        // still counted against Receive Maximum until PUBCOMP (MQTT 4.9): a client that never sends PUBREL cannot
+        // pile up more than Receive Maximum unreleased messages
+        inboundQos2Counted.add(a.packetId());
         return send(new MqttPacket.PubRec(a.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));
     }
 
