@@ -1,5 +1,7 @@
 package io.meshmq.transport;
 
+import io.meshmq.auth.Security;
+import io.meshmq.codec.ReasonCode;
 import io.meshmq.connection.BrokerServices;
 import io.meshmq.connection.ConnectionActor;
 import io.meshmq.connection.ConnectionCommand;
@@ -84,6 +86,12 @@ public final class MqttListener {
             socket = socket.join(wrapping.atop(TLS.create(() -> engine(tls.get()),
                     session -> peer.set(peerCertificates(session)), TLSClosing.eagerClose())).reversed());
         }
+        ReasonCode refusal = refusal(system, services);
+        if (refusal != null) {
+            // over a node limit: answered and closed here, before a ConnectionActor (and its timers) is spent on it
+            socket.join(AcceptRefusal.flow(refusal, services.connectionSettings().connectTimeout())).run(system);
+            return;
+        }
         Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> out =
                 Source.<ByteString>queue(queueSize).preMaterialize(system);
         String remote = c.remoteAddress().getAddress().getHostAddress() + ":" + c.remoteAddress().getPort();
@@ -100,6 +108,24 @@ public final class MqttListener {
         Source<ByteString, NotUsed> outgoing = out.second()
                 .batchWeighted(256 * 1024, b -> (long) b.size(), b -> b, ByteString::concat);
         socket.join(Flow.fromSinkAndSourceCoupled(in, outgoing)).run(system);
+    }
+
+    /**
+     * Cheap accept-time checks of the node limits (the connection actor checks them again at CONNECT, exactly):
+     * {@code max-connections} (0x89 Server Busy) and {@code max-connection-rate} (0x9F), or null to accept.
+     */
+    private static ReasonCode refusal(ActorSystem<?> system, BrokerServices services) {
+        Security security = Security.get(system);
+        int maxConnections = security.limits().maxConnections();
+        if (maxConnections > 0 && services.metrics().connectionsCurrent() >= maxConnections) {
+            services.metrics().rejected("limit.max-connections");
+            return ReasonCode.SERVER_BUSY;
+        }
+        if (!security.tryAcceptSocket()) {
+            services.metrics().rejected("limit.connection-rate");
+            return ReasonCode.CONNECTION_RATE_EXCEEDED;
+        }
+        return null;
     }
 
     private static List<X509Certificate> peerCertificates(SSLSession session) {

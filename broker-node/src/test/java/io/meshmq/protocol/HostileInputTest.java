@@ -90,6 +90,10 @@ class HostileInputTest {
      * 50, and for as long as the hostile part lasts); asserts that every one of them arrives.
      */
     static void whileServing(Hostile hostile) throws Exception {
+        whileServing(publisher, subscriber, hostile);
+    }
+
+    static void whileServing(Mqtt5BlockingClient publisher, Mqtt5BlockingClient subscriber, Hostile hostile) throws Exception {
         String topic = unique("served");
         int min = 50, max = 20_000;
         try (Mqtt5BlockingClient.Mqtt5Publishes in = subscriber.publishes(MqttGlobalPublishFilter.ALL)) {
@@ -428,6 +432,62 @@ class HostileInputTest {
             }
         });
         assertBackToBaseline();
+    }
+
+    // ---- CONNECT flood ------------------------------------------------------------------------------------------------
+
+    @Test
+    @DisplayName("a CONNECT flood from one source over max-connection-rate: refused at accept (MQTT 5 CONNACK 0x9F, 3.1.1 code 3), closed; others served")
+    void connectFlood() throws Exception {
+        int attempts = 300;
+        try (BrokerFixture b = BrokerFixture.start(Map.of("broker.limits.max-connection-rate", 20,
+                "broker.connection.connect-timeout", "2s"))) {
+            Mqtt5BlockingClient sub = Clients.hive(b, unique("calm-sub"));
+            Mqtt5BlockingClient pub = Clients.hive(b, unique("calm-pub"));
+            long actors = b.broker.metrics().connectionsTotal();
+            AtomicInteger accepted = new AtomicInteger(), refused = new AtomicInteger();
+            List<RawClient> open = new ArrayList<>();
+            try {
+                whileServing(pub, sub, () -> {
+                    for (int i = 0; i < attempts; i++) {
+                        ProtocolVersion v = i % 3 == 0 ? V311 : V5;
+                        RawClient c = RawClient.open(b.port(), v);
+                        c.sendBytesQuietly(encode(new MqttPacket.Connect(v, unique("flood"), true, 0, null, null, null,
+                                Properties.EMPTY), v));
+                        MqttPacket.ConnAck ack = c.expect(MqttPacket.ConnAck.class);
+                        if (ack.reasonCode() == ReasonCode.SUCCESS) {
+                            accepted.incrementAndGet();
+                            open.add(c);
+                        } else {
+                            assertThat(ack.reasonCode()).isEqualTo(v.isV5() ? ReasonCode.CONNECTION_RATE_EXCEEDED
+                                    : ReasonCode.SERVER_UNAVAILABLE);
+                            assertThat(c.awaitClosed()).as("nothing after the refusal, then closed").isEmpty();
+                            c.close();
+                            refused.incrementAndGet();
+                        }
+                    }
+                });
+            } finally {
+                open.forEach(RawClient::close);
+            }
+            assertThat(accepted.get()).as("connections within the rate").isPositive();
+            assertThat(refused.get()).as("connections over the rate").isPositive();
+            assertThat(b.broker.metrics().rejectedCount("limit.connection-rate")).isEqualTo(refused.get());
+            // refused at accept: no connection actor was started for them
+            assertThat(b.broker.metrics().connectionsTotal() - actors).as("connection actors started during the flood")
+                    .isLessThan(attempts);
+            // the bucket refills: a new client gets in again (bounded retries)
+            boolean back = false;
+            for (int i = 0; i < 50 && !back; i++) {
+                try (RawClient c = RawClient.open(b.port(), V5)) {
+                    back = c.sendConnect(unique("later"), true, 0, Properties.EMPTY, null).reasonCode() == ReasonCode.SUCCESS;
+                }
+                if (!back) Thread.sleep(100);
+            }
+            assertThat(back).as("accepted again after the flood").isTrue();
+            Clients.quietly(sub::disconnect);
+            Clients.quietly(pub::disconnect);
+        }
     }
 
     // ---- many silent sockets ------------------------------------------------------------------------------------
