@@ -352,6 +352,32 @@ class HostileInputTest {
         assertBackToBaseline();
     }
 
+    // ---- extreme but valid CONNECT values (found by LiveBrokerFuzzProperties) -------------------------------------
+
+    @Test
+    @DisplayName("Session Expiry and Will Delay of years (beyond the scheduler's reach) and a client id with '|': the session works")
+    void extremeButValidConnectValues() throws Exception {
+        long years = 0xFFFFFFFEL;     // one second short of "never expires": about 136 years
+        whileServing(() -> {
+            for (String id : List.of(unique("forever"), unique("pipe|in|id"))) {
+                MqttPacket.Will will = new MqttPacket.Will("will/" + unique("w"), "gone".getBytes(), QoS.AT_MOST_ONCE, false,
+                        Properties.builder().willDelayInterval(years).build());
+                try (RawClient c = RawClient.open(broker.port(), V5)) {
+                    MqttPacket.ConnAck ack = c.sendConnect(id, true, 0, Properties.builder().sessionExpiryInterval(years).build(), will);
+                    assertThat(ack.reasonCode()).isEqualTo(ReasonCode.SUCCESS);
+                    assertThat(c.subscribe(1, "kept/" + id.hashCode(), QoS.AT_LEAST_ONCE).reasonCodes()).containsExactly(ReasonCode.GRANTED_QOS_1);
+                }   // closed without DISCONNECT: the will waits, the session stays
+                try (RawClient c = RawClient.open(broker.port(), V5)) {
+                    MqttPacket.ConnAck ack = c.sendConnect(id, false, 0, Properties.builder().sessionExpiryInterval(0L).build(), null);
+                    assertThat(ack.reasonCode()).isEqualTo(ReasonCode.SUCCESS);
+                    assertThat(ack.sessionPresent()).as("session of %s kept", id).isTrue();
+                    c.disconnect();
+                }
+            }
+        });
+        assertBackToBaseline();
+    }
+
     // ---- oversized packets ---------------------------------------------------------------------------------------
 
     @Test
