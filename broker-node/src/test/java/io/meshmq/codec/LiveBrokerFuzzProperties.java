@@ -36,8 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Fuzzing a live broker over real sockets: valid client packet streams (a CONNECT and a few packets of every type,
  * from {@link PacketGenerator}) mutated by bit flips, truncation, byte insertion and duplication of a slice, sent in
  * random chunks. Whatever the broker answers must be well-formed MQTT, and every {@value #HEALTH_EVERY} tries the
- * broker must be healthy: every fuzzing connection gone (current-connections gauge back to 0) and a well-behaved client
- * still connects, publishes QoS 1 and receives. Bounded: {@value #TRIES} tries, each socket read at most until the
+ * broker must be healthy: every fuzzing connection gone (current-connections gauge back to 0), nothing logged at ERROR
+ * (a crashed actor is logged so) and a well-behaved client still connects, publishes QoS 1 and receives. Bounded: {@value #TRIES} tries, each socket read at most until the
  * broker has been quiet for {@value #QUIET_MS} ms; no shrinking (the seed in the report reproduces a failure).
  */
 class LiveBrokerFuzzProperties {
@@ -47,15 +47,28 @@ class LiveBrokerFuzzProperties {
 
     static BrokerFixture broker;
     static final AtomicInteger tries = new AtomicInteger();
+    /** ERROR log events of the broker (a crashed actor logs one): there must be none. */
+    static final java.util.List<String> errors = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    static ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> errorCollector;
 
     @BeforeContainer
     static void start() throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        errorCollector = new ch.qos.logback.core.AppenderBase<>() {
+            @Override protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+                if (e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.ERROR)) errors.add(e.getFormattedMessage());
+            }
+        };
+        errorCollector.setContext(root.getLoggerContext());
+        errorCollector.start();
+        root.addAppender(errorCollector);
         broker = BrokerFixture.start(Map.of("broker.connection.connect-timeout", "2s",
                 "broker.connection.max-packet-size", "64 KiB"));
     }
 
     @AfterContainer
     static void stop() {
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(errorCollector);
         if (broker != null) broker.close();
     }
 
@@ -159,6 +172,7 @@ class LiveBrokerFuzzProperties {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (broker.broker.metrics().connectionsCurrent() != 0 && System.nanoTime() < deadline) Thread.sleep(50);
         assertThat(broker.broker.metrics().connectionsCurrent()).as("connections left after %d fuzzing tries", tries.get()).isZero();
+        assertThat(errors).as("errors logged by the broker (crashed actors)").isEmpty();
 
         String topic = "fuzz-health/" + UUID.randomUUID();
         Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier("fuzz-health-" + UUID.randomUUID())
