@@ -87,6 +87,12 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private final String remote;
     private final MqttDecoder decoder;
     private final ArrayDeque<ByteString> overflow = new ArrayDeque<>();
+    /**
+     * Most writes the overflow holds: a full receive window of QoS 1/2 messages (65,535 packet ids at most) and a
+     * queue's worth of control packets. Beyond it the client is not reading the answers to its own packets (a PINGREQ
+     * flood costs it 2 bytes each), and buffering them would take the broker's heap: the connection is closed.
+     */
+    private static final int OVERFLOW_WINDOW = 65_535;
     private final ConnectionGuard guard;
     /** While a session batch is being encoded: its bytes, whether any must not be dropped, aliases it sets. */
     private org.apache.pekko.util.ByteStringBuilder batch;
@@ -591,8 +597,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 broker.metrics().dropped("qos0-slow-consumer");
                 return false;
             }
-            overflow.add(bytes);
-            return true;
+            return addOverflow(bytes);
         }
         QueueOfferResult r = out.offer(bytes);
         if (r == QueueOfferResult.dropped()) {
@@ -601,9 +606,22 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 return false;
             }
             // QoS 1/2 and control packets wait here; the session's receive window bounds how many
-            overflow.add(bytes);
+            if (!addOverflow(bytes)) return false;
             timers.startSingleTimer(Tick.RETRY_WRITE, Tick.RETRY_WRITE, Duration.ofMillis(5));
         }
+        return true;
+    }
+
+    private boolean addOverflow(ByteString bytes) {
+        if (overflow.size() >= OVERFLOW_WINDOW + settings.outboundQueuePackets()) {
+            broker.metrics().rejected("slow-consumer");
+            log.info("client {} from {} closed: it does not read what the broker sends ({} writes waiting)",
+                    clientId == null ? "-" : clientId, remote, overflow.size());
+            detach();   // abnormal end: the will is published
+            close();
+            return false;
+        }
+        overflow.add(bytes);
         return true;
     }
 

@@ -608,6 +608,53 @@ class HostileInputTest {
         assertBackToBaseline();
     }
 
+    @Test
+    @DisplayName("a client that sends PINGREQs and never reads the answers: closed once its answers fill the socket and the queue; heap bounded")
+    void pingFloodWithoutReading() throws Exception {
+        long slow = broker.broker.metrics().rejectedCount("slow-consumer");
+        whileServing(() -> {
+            java.util.concurrent.ScheduledExecutorService watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            try (Socket s = new Socket()) {
+                // bounds the test: a blocked write or an endless read ends when the socket is closed under it
+                watchdog.schedule(() -> { s.close(); return null; }, 60, TimeUnit.SECONDS);
+                s.setReceiveBufferSize(4096);
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", broker.port()));
+                s.getOutputStream().write(encode(new MqttPacket.Connect(V5, unique("deaf"), true, 0, null, null, null,
+                        Properties.EMPTY), V5));
+                byte[] pings = new byte[64 * 1024];
+                for (int i = 0; i < pings.length; i += 2) pings[i] = (byte) 0xC0;   // PINGREQ: C0 00
+                boolean refused = false;
+                // up to 10 M PINGREQs (20 MiB): their 2-byte answers are far more than buffers and queues can hold
+                for (int i = 0; i < 320 && !refused; i++) {
+                    try {
+                        s.getOutputStream().write(pings);
+                    } catch (IOException closedByBroker) {
+                        refused = true;
+                    }
+                }
+                // whether or not the writes noticed, the broker must have closed: drain what it sent, up to the end
+                s.setSoTimeout(15_000);
+                byte[] buf = new byte[64 * 1024];
+                boolean ended = false;
+                long drained = 0, cap = 64L * 1024 * 1024;   // what buffers and the bounded queues can hold is far less
+                try {
+                    int k;
+                    while (drained < cap && (k = s.getInputStream().read(buf)) >= 0) drained += k;   // CONNACK, PINGRESPs
+                    ended = drained < cap;
+                } catch (SocketTimeoutException stillOpen) {
+                    ended = false;
+                } catch (IOException reset) {
+                    ended = !s.isClosed();   // reset by the broker, not closed by the watchdog
+                }
+                assertThat(ended).as("the broker closed the connection of a client that does not read (%d bytes drained)", drained).isTrue();
+            } finally {
+                watchdog.shutdownNow();
+            }
+        });
+        assertThat(broker.broker.metrics().rejectedCount("slow-consumer")).isGreaterThan(slow);
+        assertBackToBaseline();
+    }
+
     // ---- subscriptions and topics ---------------------------------------------------------------------------------
 
     @Test
