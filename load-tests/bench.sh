@@ -5,6 +5,7 @@
 #   load-tests/bench.sh                 # everything (about 6 minutes)
 #   QUICK=1 load-tests/bench.sh         # 1 s warm-up, 3 s per scenario, 2,000 idle connections
 #   BROKERS="meshmq" PG=0 load-tests/bench.sh
+#   HOSTILE=1 load-tests/bench.sh       # also MeshMQ's hostile-connections scenario (docs/benchmarks.md)
 #   load-tests/bench.sh --table load-tests/target/bench-DATE.txt   # the table of an earlier run
 #
 # Environment: WARMUP (3s), DURATION (10s), IDLE (10000), PG (1: also MeshMQ on embedded PostgreSQL, needs
@@ -22,7 +23,7 @@ awk '
     delete kv
     for (i = 2; i <= NF; i++) { split($i, a, "="); kv[a[1]] = a[2] }
     c = kv["case"]; sub(/^--scenario_/, "", c); sub(/_--broker-pid_[0-9]+/, "", c); gsub(/--/, "", c); l = kv["label"]
-    n = split("delivered_per_s acked_per_s p50_ms p99_ms p99_9_ms max_ms drain_ms publish_acked_per_s heap_per_conn_kib rss_per_conn_kib delivery_ratio error", ks, " ")
+    n = split("delivered_per_s acked_per_s p50_ms p99_ms p99_9_ms max_ms drain_ms publish_acked_per_s heap_per_conn_kib rss_per_conn_kib delivery_ratio baseline_per_s absorbed_bad_per_s error", ks, " ")
     for (j = 1; j <= n; j++) if (ks[j] in kv) {
       row = c " " ks[j]; if (!(row in seen)) { seen[row] = 1; rows[++nr] = row }
       val[row, l] = kv[ks[j]]
@@ -138,6 +139,11 @@ for b in $BROKERS; do
     meshmq)
       start_meshmq meshmq-h2 cluster-config/single-node.conf
       run_all meshmq-h2 $MESHMQ_PORT
+      if [[ "${HOSTILE:-0}" == 1 ]]; then
+        for kind in silent garbage mixed; do
+          bench meshmq-h2 $MESHMQ_PORT --scenario hostile --qos 1 --rate 10000 --bad-kind $kind
+        done
+      fi
       stop_broker
       if [[ "$PG" == 1 ]]; then
         PG_USER=""

@@ -39,6 +39,7 @@ public final class Security implements Extension {
     private final AtomicLong aclGeneration = new AtomicLong();
     private final Limits limits;
     private final io.meshmq.connection.TokenBucket connectionRate;
+    private final io.meshmq.connection.TokenBucket socketRate;
 
     private Security(ActorSystem<?> system) {
         Config auth = system.settings().config().getConfig("broker.auth");
@@ -73,6 +74,7 @@ public final class Security implements Extension {
         authenticator = new BrokerAuthenticator(userStore, CertificateIdentity.source(auth.getString("tls-identity")), anonymous);
         limits = Limits.from(system.settings().config().getConfig("broker.limits"));
         connectionRate = limits.connectionRateBucket();
+        socketRate = limits.connectionRateBucket();
         log.info("authentication: {}", authenticator.describe());
         if (anonymous == BrokerAuthenticator.Anonymous.LOCALHOST) {
             log.warn("anonymous clients are accepted from localhost only (broker.auth.allow-anonymous = localhost); "
@@ -133,6 +135,17 @@ public final class Security implements Extension {
     public long aclGeneration() { return aclGeneration.get(); }
 
     public Limits limits() { return limits; }
+
+    /**
+     * The same rate checked when a socket is accepted, before it costs a connection actor (a bucket of its own, so a
+     * client that passes both checks counts once in each): false when {@code max-connection-rate} is exceeded.
+     */
+    public boolean tryAcceptSocket() {
+        if (socketRate == null) return true;
+        synchronized (socketRate) {
+            return socketRate.tryTake();
+        }
+    }
 
     /** Takes a token from the node's connection-rate bucket; false when {@code max-connection-rate} is exceeded. */
     public boolean tryAcceptConnection() {

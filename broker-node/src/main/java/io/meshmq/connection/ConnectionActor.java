@@ -91,6 +91,12 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private final String remote;
     private final MqttDecoder decoder;
     private final ArrayDeque<ByteString> overflow = new ArrayDeque<>();
+    /**
+     * Most writes the overflow holds: a full receive window of QoS 1/2 messages (65,535 packet ids at most) and a
+     * queue's worth of control packets. Beyond it the client is not reading the answers to its own packets (a PINGREQ
+     * flood costs it 2 bytes each), and buffering them would take the broker's heap: the connection is closed.
+     */
+    private static final int OVERFLOW_WINDOW = 65_535;
     private final ConnectionGuard guard;
     /** While a session batch is being encoded: its bytes, whether any must not be dropped, aliases it sets. */
     private org.apache.pekko.util.ByteStringBuilder batch;
@@ -114,8 +120,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     /** Inbound QoS 2 packet ids the session holds (awaiting PUBREL) or that are being routed now. */
     private final Set<Integer> inboundQos2 = new HashSet<>();
     private final Set<Integer> inboundQos2InProgress = new HashSet<>();
-    /** Inbound QoS 1/2 publications not yet answered, for Receive Maximum (MQTT-3.3.4-7). */
+    /** Inbound QoS 1/2 publications not yet answered with PUBACK / PUBCOMP, for Receive Maximum (MQTT-3.3.4-7). */
     private int inboundUnacked;
+    /** Inbound QoS 2 ids counted in inboundUnacked until their PUBCOMP (not those inherited from an earlier connection). */
+    private final Set<Integer> inboundQos2Counted = new HashSet<>();
 
     /** PUBLISH batches waiting for their targets, answered in arrival order (MQTT-4.6.0-2/-3). */
     private final ArrayDeque<PendingBatch> pendingBatches = new ArrayDeque<>();
@@ -153,6 +161,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 .onMessage(ToConnection.InboundStoredAck.class, this::onInboundStored)
                 .onMessage(ToConnection.InboundReleasedAck.class, m -> {
                     inboundQos2.remove(m.packetId());
+                    if (inboundQos2Counted.remove(m.packetId())) inboundUnacked--;   // MQTT 4.9: freed by PUBCOMP
                     return send(new MqttPacket.PubComp(m.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));
                 })
                 .onMessage(SessionStopped.class, this::onSessionStopped)
@@ -172,7 +181,6 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
 
     private Behavior<ConnectionCommand> onReceived(Received r) {
         if (phase == Phase.CLOSED) { r.ackTo().tell(StreamAck.INSTANCE); return this; }
-        lastReceivedNanos = System.nanoTime();
         List<MqttPacket> packets;
         try {
             packets = decoder.decode(r.bytes().asByteBuffer());
@@ -180,6 +188,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             r.ackTo().tell(StreamAck.INSTANCE);
             return protocolError(e.reasonCode(), e.getMessage());
         }
+        // MQTT-3.1.2-24 counts control packets: bytes of a packet never completed (a slowloris) do not keep it alive
+        if (!packets.isEmpty()) lastReceivedNanos = System.nanoTime();
         List<ApplicationMessage> batch = null;
         List<Response> responses = null;
         for (MqttPacket p : packets) {
@@ -525,7 +535,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private Behavior<ConnectionCommand> onInboundStored(ToConnection.InboundStoredAck a) {
         inboundQos2InProgress.remove(a.packetId());
         inboundQos2.add(a.packetId());
-        inboundUnacked--;
+        // still counted against Receive Maximum until PUBCOMP (MQTT 4.9): a client that never sends PUBREL cannot
+        // pile up more than Receive Maximum unreleased messages
+        inboundQos2Counted.add(a.packetId());
         return send(new MqttPacket.PubRec(a.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));
     }
 
@@ -645,8 +657,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 broker.metrics().dropped("qos0-slow-consumer");
                 return false;
             }
-            overflow.add(bytes);
-            return true;
+            return addOverflow(bytes);
         }
         QueueOfferResult r = out.offer(bytes);
         if (r == QueueOfferResult.dropped()) {
@@ -655,9 +666,22 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 return false;
             }
             // QoS 1/2 and control packets wait here; the session's receive window bounds how many
-            overflow.add(bytes);
+            if (!addOverflow(bytes)) return false;
             timers.startSingleTimer(Tick.RETRY_WRITE, Tick.RETRY_WRITE, Duration.ofMillis(5));
         }
+        return true;
+    }
+
+    private boolean addOverflow(ByteString bytes) {
+        if (overflow.size() >= OVERFLOW_WINDOW + settings.outboundQueuePackets()) {
+            broker.metrics().rejected("slow-consumer");
+            log.info("client {} from {} closed: it does not read what the broker sends ({} writes waiting)",
+                    clientId == null ? "-" : clientId, remote, overflow.size());
+            detach();   // abnormal end: the will is published
+            close();
+            return false;
+        }
+        overflow.add(bytes);
         return true;
     }
 

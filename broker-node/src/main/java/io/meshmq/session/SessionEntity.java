@@ -55,7 +55,9 @@ public final class SessionEntity {
     public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "Session");
 
     public static PersistenceId persistenceId(String clientId) {
-        return PersistenceId.of(KEY.name(), clientId);
+        // "Session|" + client id, as PersistenceId.of builds it, but without its refusal of '|' inside the id: MQTT
+        // allows any client id, and Broker.wakePersistentSessions takes everything after the first '|'
+        return PersistenceId.ofUniqueId(KEY.name() + "|" + clientId);
     }
 
     /** Registers the entity type with sharding on this node. */
@@ -133,14 +135,14 @@ public final class SessionEntity {
 
     private enum FlushDeliveries implements Command { INSTANCE }
 
-    private record WillDue(ApplicationMessage will) implements Command {}
+    private record WillDue(ApplicationMessage will, long dueAtMillis) implements Command {}
 
     /** The watched connection stopped; if no Detach follows within the grace period, it ended without one. */
     private record ConnectionStopped(long connectionId) implements Command {}
 
     private record ConnectionGone(long connectionId) implements Command {}
 
-    private record ExpiryDue() implements Command {}
+    private record ExpiryDue(long dueAtMillis) implements Command {}
 
     /** The registry's subscriptions of this client id, found when deliveries reached a session that has none. */
     private record OrphanFilters(List<String> filters) implements Command {}
@@ -165,6 +167,11 @@ public final class SessionEntity {
          * when none came by then did the connection end without one (its node died), and the session detaches it.
          */
         private static final Duration DETACH_GRACE = Duration.ofSeconds(2);
+        /**
+         * Pekko's scheduler refuses delays beyond about 248 days, while MQTT 5 intervals reach 136 years: longer
+         * timers fire after this and are started again for the rest (the message carries the real due time).
+         */
+        private static final long MAX_TIMER_MILLIS = java.util.concurrent.TimeUnit.DAYS.toMillis(200);
 
         private final String clientId;
         private final ActorContext<Command> ctx;
@@ -286,7 +293,10 @@ public final class SessionEntity {
                     .onCommand(StoreInbound.class, this::onStoreInbound)
                     .onCommand(ReleaseInbound.class, this::onReleaseInbound)
                     .onCommand(FlushAcks.class, (s, c) -> flushAcks(s))
-                    .onCommand(WillDue.class, (s, c) -> { router.publish(c.will()); return Effect().none(); })
+                    .onCommand(WillDue.class, (s, c) -> {
+                        if (!startWillTimer(c.will(), c.dueAtMillis())) router.publish(c.will());
+                        return Effect().none();
+                    })
                     .onCommand(ConnectionStopped.class, this::onConnectionStopped)
                     .onCommand(ConnectionGone.class, this::onConnectionGone)
                     .onCommand(OrphanFilters.class, this::onOrphanFilters)
@@ -614,7 +624,7 @@ public final class SessionEntity {
             if (d.will() != null) {
                 long delay = Math.min(d.willDelayInterval(), d.expiryInterval());
                 if (delay <= 0) router.publish(d.will());
-                else { pendingWill = d.will(); timers.startSingleTimer(WILL_TIMER, new WillDue(d.will()), Duration.ofSeconds(delay)); }
+                else { pendingWill = d.will(); startWillTimer(d.will(), now + delay * 1000L); }
             }
             return record(state, true, List.of(new SessionEvent.Detached(now, d.expiryInterval(), maybeSentThrough)),
                     st -> scheduleExpiry(st, now));
@@ -622,12 +632,27 @@ public final class SessionEntity {
 
         private void scheduleExpiry(SessionState state, long detachedAt) {
             if (connection != null || state.expiryInterval() >= SessionState.NEVER_EXPIRES) return;
-            long dueIn = detachedAt + state.expiryInterval() * 1000L - System.currentTimeMillis();
-            timers.startSingleTimer(EXPIRY_TIMER, new ExpiryDue(), Duration.ofMillis(Math.max(0, dueIn)));
+            long dueAt = detachedAt + state.expiryInterval() * 1000L;
+            timers.startSingleTimer(EXPIRY_TIMER, new ExpiryDue(dueAt), timerDelay(dueAt));
+        }
+
+        /** Starts (again) the will's timer; false when it is due now. */
+        private boolean startWillTimer(ApplicationMessage will, long dueAtMillis) {
+            if (dueAtMillis <= System.currentTimeMillis()) return false;
+            timers.startSingleTimer(WILL_TIMER, new WillDue(will, dueAtMillis), timerDelay(dueAtMillis));
+            return true;
+        }
+
+        private static Duration timerDelay(long dueAtMillis) {
+            return Duration.ofMillis(Math.min(MAX_TIMER_MILLIS, Math.max(0, dueAtMillis - System.currentTimeMillis())));
         }
 
         private Effect<SessionEvent, SessionState> onExpiryDue(SessionState state, ExpiryDue e) {
             if (connection != null) return Effect().none();
+            if (e.dueAtMillis() > System.currentTimeMillis()) {     // a long interval, in steps of MAX_TIMER_MILLIS
+                timers.startSingleTimer(EXPIRY_TIMER, new ExpiryDue(e.dueAtMillis()), timerDelay(e.dueAtMillis()));
+                return Effect().none();
+            }
             if (timers.isTimerActive(WILL_TIMER)) {
                 // MQTT 3.1.3.2.2: the will goes out when the session ends, if its delay has not passed yet
                 timers.cancel(WILL_TIMER);

@@ -1,5 +1,7 @@
 package io.meshmq.transport;
 
+import io.meshmq.auth.Security;
+import io.meshmq.codec.ReasonCode;
 import io.meshmq.connection.BrokerServices;
 import io.meshmq.connection.ConnectionActor;
 import org.apache.pekko.NotUsed;
@@ -58,8 +60,32 @@ public final class MqttListener {
             socket = socket.join(wrapping.atop(TLS.create(tls.get()::newEngine,
                     session -> peer.set(peerCertificates(session)), TLSClosing.eagerClose())).reversed());
         }
+        ReasonCode refusal = refusal(system, services);
+        if (refusal != null) {
+            // over a node limit: answered and closed here, before a ConnectionActor (and its timers) is spent on it
+            socket.join(AcceptRefusal.flow(refusal, services.connectionSettings().connectTimeout())).run(system);
+            return;
+        }
         String remote = c.remoteAddress().getAddress().getHostAddress() + ":" + c.remoteAddress().getPort();
         socket.join(ConnectionFlow.start(system, services, remote, peer::get)).run(system);
+    }
+
+    /**
+     * Cheap accept-time checks of the node limits (the connection actor checks them again at CONNECT, exactly):
+     * {@code max-connections} (0x89 Server Busy) and {@code max-connection-rate} (0x9F), or null to accept.
+     */
+    private static ReasonCode refusal(ActorSystem<?> system, BrokerServices services) {
+        Security security = Security.get(system);
+        int maxConnections = security.limits().maxConnections();
+        if (maxConnections > 0 && services.metrics().connectionsCurrent() >= maxConnections) {
+            services.metrics().rejected("limit.max-connections");
+            return ReasonCode.SERVER_BUSY;
+        }
+        if (!security.tryAcceptSocket()) {
+            services.metrics().rejected("limit.connection-rate");
+            return ReasonCode.CONNECTION_RATE_EXCEEDED;
+        }
+        return null;
     }
 
     static List<X509Certificate> peerCertificates(SSLSession session) {

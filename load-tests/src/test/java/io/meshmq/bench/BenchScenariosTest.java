@@ -90,6 +90,15 @@ class BenchScenariosTest {
     }
 
     @Test
+    void hostileStepsReportTheFigure() throws Exception {
+        Map<String, Object> r = Bench.run(options("--scenario", "hostile", "--rate", "500", "--publishers", "2",
+                "--bad-rates", "20,40", "--bad-kind", "mixed"));
+        assertThat(r).doesNotContainKey("error");
+        assertThat(num(r, "baseline_per_s")).isPositive();
+        assertThat(r).containsKeys("step_20_ratio", "step_20_bad_per_s", "absorbed_bad_per_s");
+    }
+
+    @Test
     void idleConnectionsOpen() throws Exception {
         Map<String, Object> r = Bench.run(options("--scenario", "idle-connections", "--connections", "50",
                 "--broker-pid", String.valueOf(ProcessHandle.current().pid())));
