@@ -108,6 +108,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private String clientId;
     private long connectionId;
     private ApplicationMessage will;
+    /** Where this connection's will is also kept while its session is on this node (see cluster.WillWatch). */
+    private ActorRef<io.meshmq.cluster.WillWatch.Command> willWatch;
     private long willDelay;
     private long sessionExpiry;
     private int keepAlive;
@@ -379,7 +381,18 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private Behavior<ConnectionCommand> onAttached(ToConnection.SessionAttached a) {
         if (phase != Phase.ATTACHING) return this;
         inboundQos2.addAll(a.inboundQos2());
-        if (a.session() != null) getContext().watchWith(a.session(), new SessionStopped(connectionId));
+        if (a.session() != null) {
+            getContext().watchWith(a.session(), new SessionStopped(connectionId));
+            // a session on this node dies with it: then another node must be able to publish the will
+            if (will != null && a.session().path().address().hasLocalScope()
+                    && io.meshmq.cluster.WillWatch.enabled(getContext().getSystem())) {
+                io.meshmq.cluster.WillWatch.get(getContext().getSystem()).elsewhere(clientId).ifPresent(w -> {
+                    willWatch = w;
+                    w.tell(new io.meshmq.cluster.WillWatch.Watch(getContext().getSelf(), clientId,
+                            new SessionEntity.Detach(connectionId, guard.allowedWill(will), willDelay, sessionExpiry)));
+                });
+            }
+        }
         send(new MqttPacket.ConnAck(a.sessionPresent(), ReasonCode.SUCCESS, connackProperties));
         phase = Phase.CONNECTED;
         log.info("client {} connected from {} ({}, keep-alive {}s, session expiry {}, session present {})",
@@ -742,6 +755,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     }
 
     private void detach() {
+        if (willWatch != null) {
+            willWatch.tell(new io.meshmq.cluster.WillWatch.Unwatch(getContext().getSelf()));
+            willWatch = null;
+        }
         if (clientId != null && connectionId != 0 && phase != Phase.AWAIT_CONNECT) {
             tellSession(new SessionEntity.Detach(connectionId, guard.allowedWill(will), willDelay, sessionExpiry));
             connectionId = 0;

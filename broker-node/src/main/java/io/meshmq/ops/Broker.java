@@ -135,6 +135,7 @@ public final class Broker implements AutoCloseable {
                     : new LocalSubscriptionRegistry();
             Router router = new Router(registry, sessions, retained);
             SessionEntity.initSharding(system, router, sessions, sessionSettings, metrics);
+            if (clustered) io.meshmq.cluster.WillWatch.get(system);   // keeps wills of sessions co-located with their connection
 
             if (clustered) awaitUp(cluster, b.getDuration("cluster.join-timeout"));
             wakePersistentSessions(system, registry, b.getInt("session.wake-parallelism"));

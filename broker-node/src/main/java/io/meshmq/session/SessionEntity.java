@@ -572,9 +572,10 @@ public final class SessionEntity {
 
         private Effect<SessionEvent, SessionState> onDetach(SessionState state, Detach d) {
             if (d.connectionId() != connectionId) {
-                if (connection == null && state.detachedAtMillis() == 0 && state.isPersistent()) {
+                if (connection == null && (!state.isPersistent() || state.detachedAtMillis() == 0)) {
                     // the connection attached to an earlier incarnation (this one was recovered after its node died
-                    // or its shard moved, and the connection was closed for that): its end is this session's detach
+                    // or its shard moved, and the connection was closed or lost for that; see cluster.WillWatch): its
+                    // end is this session's detach (a clean session: it ends now, with its will)
                     return detach(state, d);
                 }
                 // a connection that was taken over: the session lives on, so only an undelayed will goes out
