@@ -229,6 +229,57 @@ class ThreeNodeClusterTest {
     }
 
     @Test
+    @Order(60)
+    @DisplayName("MQTT-3.1.4-3 across nodes, racing: a client connected to A reconnects to B and, before that takeover settles, again to C; in the end exactly one connection is live, it holds the session, and the others heard 0x8E")
+    void reconnectDuringItsOwnTakeoverLeavesOneLiveConnection() throws Exception {
+        String id = unique("racing");
+        String topic = unique("racing-topic");
+        List<com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient> conns = new ArrayList<>();
+        List<CompletableFuture<Throwable>> ended = new ArrayList<>();
+        List<Set<String>> got = new ArrayList<>();
+        for (int node = 0; node < 3; node++) {
+            CompletableFuture<Throwable> end = new CompletableFuture<>();
+            Set<String> g = ConcurrentHashMap.newKeySet();
+            var c = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1").serverPort(cluster.port(node))
+                    .addDisconnectedListener(ctx -> end.complete(ctx.getCause())).buildAsync();
+            c.publishes(MqttGlobalPublishFilter.ALL, p -> g.add(text(p)));
+            conns.add(c);
+            ended.add(end);
+            got.add(g);
+        }
+        conns.get(A).connectWith().cleanStart(true).sessionExpiryInterval(300).send().get(10, TimeUnit.SECONDS);
+        conns.get(A).subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send().get(10, TimeUnit.SECONDS);
+        // B and C connect at once, without waiting for each other's CONNACK
+        var toB = conns.get(B).connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+        var toC = conns.get(C).connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+        try { toB.get(10, TimeUnit.SECONDS); } catch (Exception refusedOrTakenOver) { /* judged below */ }
+        try { toC.get(10, TimeUnit.SECONDS); } catch (Exception refusedOrTakenOver) { /* judged below */ }
+        Thread.sleep(1000);
+        List<Integer> live = new ArrayList<>();
+        for (int node = 0; node < 3; node++) if (conns.get(node).getState().isConnected()) live.add(node);
+        assertThat(live).as("live connections for one client id").hasSize(1);
+        int survivor = live.get(0);
+        assertThat(survivor).as("the connection that survives is one of the later two").isNotEqualTo(A);
+        for (int node = 0; node < 3; node++) {
+            if (node == survivor || !ended.get(node).isDone()) continue;
+            Throwable cause = ended.get(node).get();
+            if (cause instanceof Mqtt5DisconnectException d) {
+                assertThat(d.getMqttMessage().getReasonCode()).as("node %d's connection", node)
+                        .isEqualTo(Mqtt5DisconnectReasonCode.SESSION_TAKEN_OVER);
+            }
+        }
+        assertThat(ended.get(A)).as("A's connection was taken over").isDone();
+        // the session (with its subscription) is the survivor's
+        Mqtt5BlockingClient pub = client(A, unique("pub"));
+        pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(bytes("to-survivor")).send();
+        pub.disconnect();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (got.get(survivor).isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+        assertThat(got.get(survivor)).containsExactly("to-survivor");
+        conns.get(survivor).disconnect().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     @Order(100)
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     @DisplayName("a persistent session with queued QoS 1 messages survives the crash of the node hosting it: every message arrives after reconnecting to another node")
