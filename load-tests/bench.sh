@@ -8,6 +8,8 @@
 #   HOSTILE=1 load-tests/bench.sh       # also MeshMQ's hostile-connections scenario (docs/benchmarks.md)
 #   load-tests/bench.sh --table load-tests/target/bench-DATE.txt   # the table of an earlier run
 #
+#   TLS=1 load-tests/bench.sh           # only the cost of TLS: the same scenarios over TCP and TLS, one broker
+#
 # Environment: WARMUP (3s), DURATION (10s), IDLE (10000), PG (1: also MeshMQ on embedded PostgreSQL, needs
 # a non-root user, created as 'meshmq-bench' when run as root), BROKERS ("meshmq mosquitto"),
 # MESHMQ_JAVA_OPTS (""), BENCH_JAVA_OPTS ("-Xmx1g"), CPUS: "" (default: brokers and bench share both cores)
@@ -22,8 +24,8 @@ awk '
   /^RESULT/ {
     delete kv
     for (i = 2; i <= NF; i++) { split($i, a, "="); kv[a[1]] = a[2] }
-    c = kv["case"]; sub(/^--scenario_/, "", c); sub(/_--broker-pid_[0-9]+/, "", c); gsub(/--/, "", c); l = kv["label"]
-    n = split("delivered_per_s acked_per_s p50_ms p99_ms p99_9_ms max_ms drain_ms publish_acked_per_s heap_per_conn_kib rss_per_conn_kib delivery_ratio baseline_per_s absorbed_bad_per_s error", ks, " ")
+    c = kv["case"]; sub(/^--scenario_/, "", c); sub(/_--broker-pid_[0-9]+/, "", c); sub(/_--tls_true/, "", c); gsub(/--/, "", c); l = kv["label"]
+    n = split("delivered_per_s acked_per_s connects_per_s p50_ms p99_ms p99_9_ms max_ms drain_ms publish_acked_per_s heap_per_conn_kib rss_per_conn_kib delivery_ratio baseline_per_s absorbed_bad_per_s error", ks, " ")
     for (j = 1; j <= n; j++) if (ks[j] in kv) {
       row = c " " ks[j]; if (!(row in seen)) { seen[row] = 1; rows[++nr] = row }
       val[row, l] = kv[ks[j]]
@@ -133,6 +135,28 @@ run_all() { # run_all LABEL PORT
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/{print $2}') GiB; $(java -version 2>&1 | head -1)"
 echo "cores: ${CPUS:-brokers and bench share both cores (no pinning)}; results in $OUT"
+
+tls_costs() { # one broker with a TCP and a TLS listener (throw-away certificate); each scenario over both
+  local tls_port=$((MESHMQ_PORT + 10))
+  keytool -genkeypair -alias broker -keyalg EC -groupname secp256r1 -dname CN=localhost -validity 2 \
+    -storetype PKCS12 -keystore "$WORK/tls.p12" -storepass benchpass -keypass benchpass >/dev/null 2>&1
+  start_meshmq meshmq-tls-run cluster-config/single-node.conf -Dbroker.tls.enabled=on -Dbroker.tls.host=127.0.0.1 \
+    -Dbroker.tls.port=$tls_port -Dbroker.tls.key-store="$WORK/tls.p12" -Dbroker.tls.key-store-password=benchpass
+  for args in "--scenario fan-in --qos 0 --publishers 8 --subscribers 1" "--scenario fan-in --qos 1 --publishers 8 --subscribers 1" \
+              "--scenario latency --qos 0 --rate 2000" "--scenario connect-rate --publishers 4"; do
+    bench tcp $MESHMQ_PORT $args
+    bench tls $tls_port $args --tls true
+  done
+  stop_broker
+}
+
+if [[ "${TLS:-0}" == 1 ]]; then
+  tls_costs
+  echo
+  table "$OUT" | tee "$OUT.table"
+  echo "raw results: $OUT; logs: $WORK"
+  exit 0
+fi
 
 for b in $BROKERS; do
   case $b in

@@ -57,6 +57,7 @@ public final class Bench {
         public String badKind = "mixed";     // hostile: silent | garbage | mixed
         public String badRates = "50,100,200,400,800,1600,3200,6400,12800";   // hostile: bad connections/s per step
         public int badMaxOpen = 10_000;      // hostile: silent sockets held open at once on the bench side
+        public boolean tls = false;          // connect with TLS (any server certificate is trusted)
 
         /** The steps of the hostile scenario, in the order given. */
         public List<Long> badRateList() {
@@ -141,6 +142,7 @@ public final class Bench {
                 case "--bad-kind" -> o.badKind = v;
                 case "--bad-rates" -> o.badRates = v;
                 case "--bad-max-open" -> o.badMaxOpen = Integer.parseInt(v);
+                case "--tls" -> o.tls = Boolean.parseBoolean(v);
                 default -> throw new IllegalArgumentException("unknown option " + k + " (see --help)");
             }
         }
@@ -167,6 +169,7 @@ public final class Bench {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("label", o.label);
         r.put("scenario", o.scenario);
+        if (o.tls) { BenchClient.Tls.enable(); r.put("tls", true); }
         switch (o.scenario) {
             case "fan-in" -> flow(o, def(o.publishers, 8), def(o.subscribers, 1), true, o.persistent, o.qosLevel(), false, r);
             case "fan-out" -> flow(o, def(o.publishers, 1), def(o.subscribers, 100), false, o.persistent, o.qosLevel(), false, r);
@@ -178,6 +181,7 @@ public final class Bench {
             case "queued-drain" -> queuedDrain(o, r);
             case "idle-connections" -> IdleConnections.run(o, r);
             case "hostile" -> HostileLoad.run(o, r);
+            case "connect-rate" -> ConnectRate.run(o, r);
             default -> throw new IllegalArgumentException("unknown scenario " + o.scenario);
         }
         return r;

@@ -46,7 +46,8 @@ final class BenchClient implements AutoCloseable {
         this.clientId = clientId;
         this.readBuf = new byte[buffer];
         this.version = version;
-        this.socket = new Socket();
+        javax.net.ssl.SSLSocketFactory tls = Tls.factory;
+        this.socket = tls != null ? tls.createSocket() : new Socket();
         socket.setTcpNoDelay(true);
         if (buffer >= BUFFER) {
             socket.setReceiveBufferSize(256 * 1024);
@@ -54,6 +55,7 @@ final class BenchClient implements AutoCloseable {
         }
         socket.connect(new InetSocketAddress(host, port), timeoutMs);
         socket.setSoTimeout(timeoutMs);
+        if (socket instanceof javax.net.ssl.SSLSocket ssl) ssl.startHandshake();
         this.in = socket.getInputStream();
         this.out = new BufferedOutputStream(socket.getOutputStream(), buffer);
         this.decoder = MqttDecoder.forClient(version, 16 * 1024 * 1024);
@@ -182,5 +184,24 @@ final class BenchClient implements AutoCloseable {
         long v = 0;
         for (int i = 0; i < 8; i++) v = (v << 8) | (b[off + i] & 0xFF);
         return v;
+    }
+
+    /**
+     * TLS for every bench client of this run ({@code --tls true}): a client context that trusts any server
+     * certificate, because the bench measures the cost of TLS against a broker on 127.0.0.1 with a throw-away one.
+     */
+    static final class Tls {
+        static volatile javax.net.ssl.SSLSocketFactory factory;
+
+        static void enable() throws java.security.GeneralSecurityException {
+            javax.net.ssl.TrustManager trustAll = new javax.net.ssl.X509TrustManager() {
+                @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+            };
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[]{trustAll}, null);
+            factory = ctx.getSocketFactory();
+        }
     }
 }
