@@ -340,7 +340,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         } else {
             sessionExpiry = c.cleanStart() ? 0 : SessionState.NEVER_EXPIRES;
         }
-        int clientReceiveMax = version.isV5() && props.receiveMaximum() != null ? props.receiveMaximum() : 65535;
+        clientReceiveMax = version.isV5() && props.receiveMaximum() != null ? props.receiveMaximum() : 65535;
         int clientAliasMax = version.isV5() && props.topicAliasMaximum() != null ? props.topicAliasMaximum() : 0;
         aliases = new TopicAliases(version.isV5() ? settings.topicAliasMaximum() : 0, clientAliasMax);
         keepAlive = c.keepAlive();
@@ -361,6 +361,28 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     }
 
     private Properties connackProperties;
+    private int clientReceiveMax = 65535;
+    /** A re-Attach to the session's next incarnation is on its way (see onSessionStopped). */
+    private boolean resuming;
+
+    /** Watches the session incarnation, and keeps the will on another node if the session is on this one. */
+    private void watchSession(ToConnection.SessionAttached a) {
+        if (a.session() == null) return;
+        getContext().watchWith(a.session(), new SessionStopped(connectionId));
+        if (willWatch != null) {
+            willWatch.tell(new io.meshmq.cluster.WillWatch.Unwatch(getContext().getSelf()));
+            willWatch = null;
+        }
+        // a session on this node dies with it: then another node must be able to publish the will
+        if (will != null && a.session().path().address().hasLocalScope()
+                && io.meshmq.cluster.WillWatch.enabled(getContext().getSystem())) {
+            io.meshmq.cluster.WillWatch.get(getContext().getSystem()).elsewhere(clientId).ifPresent(w -> {
+                willWatch = w;
+                w.tell(new io.meshmq.cluster.WillWatch.Watch(getContext().getSelf(), clientId,
+                        new SessionEntity.Detach(connectionId, guard.allowedWill(will), willDelay, sessionExpiry)));
+            });
+        }
+    }
 
     private Properties connackProperties(String assignedId, Integer serverKeepAlive) {
         if (!version.isV5()) return Properties.EMPTY;
@@ -379,20 +401,16 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     }
 
     private Behavior<ConnectionCommand> onAttached(ToConnection.SessionAttached a) {
+        if (phase == Phase.CONNECTED && resuming) {
+            // the session's next incarnation took this connection over (see onSessionStopped): nothing to tell the client
+            resuming = false;
+            inboundQos2.addAll(a.inboundQos2());
+            watchSession(a);
+            return this;
+        }
         if (phase != Phase.ATTACHING) return this;
         inboundQos2.addAll(a.inboundQos2());
-        if (a.session() != null) {
-            getContext().watchWith(a.session(), new SessionStopped(connectionId));
-            // a session on this node dies with it: then another node must be able to publish the will
-            if (will != null && a.session().path().address().hasLocalScope()
-                    && io.meshmq.cluster.WillWatch.enabled(getContext().getSystem())) {
-                io.meshmq.cluster.WillWatch.get(getContext().getSystem()).elsewhere(clientId).ifPresent(w -> {
-                    willWatch = w;
-                    w.tell(new io.meshmq.cluster.WillWatch.Watch(getContext().getSelf(), clientId,
-                            new SessionEntity.Detach(connectionId, guard.allowedWill(will), willDelay, sessionExpiry)));
-                });
-            }
-        }
+        watchSession(a);
         send(new MqttPacket.ConnAck(a.sessionPresent(), ReasonCode.SUCCESS, connackProperties));
         phase = Phase.CONNECTED;
         log.info("client {} connected from {} ({}, keep-alive {}s, session expiry {}, session present {})",
@@ -767,11 +785,20 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
 
     /**
      * The session's incarnation stopped while this client is connected: its node died or its shard moved to another
-     * node. The next incarnation (recovered from the journal if the session is persistent) does not know this
-     * connection, so the client is disconnected and reconnects to it; MQTT 5 clients hear 0x80 with the reason.
+     * node (rebalance, a node leaving). A persistent session's next incarnation is recovered from the journal: this
+     * connection attaches to it again, unseen by the client (unacknowledged messages come again with DUP, which QoS 1
+     * and 2 allow; packet ids are stable). A clean session's state is gone with its incarnation, so its client is
+     * disconnected to start again (MQTT 5: 0x80 with the reason).
      */
     private Behavior<ConnectionCommand> onSessionStopped(SessionStopped s) {
         if (s.connectionId() != connectionId || phase != Phase.CONNECTED) return this;
+        if (sessionExpiry > 0) {
+            log.info("client {}: its session moved to another node; continuing with it there", clientId);
+            resuming = true;
+            tellSession(new SessionEntity.Attach(connectionId, getContext().getSelf(), false, sessionExpiry,
+                    clientReceiveMax, guard.allowedWill(will), willDelay));
+            return this;
+        }
         return disconnect(ReasonCode.UNSPECIFIED_ERROR, "session moved to another node", true);
     }
 
