@@ -126,8 +126,8 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
         actor.tell(new Write(p, e, add, written));
         if (settings.consistency() == Consistency.LOCAL) return written;
         // then every peer that answers in time has it in its index too
-        return written.thenCompose(d -> {
-            Set<ActorRef<Command>> now = peers;
+        long deadline = System.nanoTime() + settings.writeTimeout().toNanos();
+        return written.thenCompose(d -> knownPeers(deadline)).thenCompose(now -> {
             if (now.isEmpty()) return written;
             CompletableFuture<?>[] acks = now.stream()
                     .map(peer -> AskPattern.<Command, Synced>ask(peer, r -> new Sync(p, e, add, r),
@@ -140,6 +140,37 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
                     .toArray(CompletableFuture[]::new);
             return CompletableFuture.allOf(acks).thenApply(x -> Done.getInstance());
         });
+    }
+
+    /**
+     * The registries of the other reachable Up members. The receptionist's listing can lag behind membership (right
+     * after the cluster forms or a node joins); a peer missing from it would not be asked to sync, and a SUBACK could
+     * go out before that node routes to the subscription. So wait, up to the write deadline, until it lists them all.
+     */
+    private CompletionStage<Set<ActorRef<Command>>> knownPeers(long deadline) {
+        CompletableFuture<Set<ActorRef<Command>>> result = new CompletableFuture<>();
+        awaitPeers(deadline, result);
+        return result;
+    }
+
+    private void awaitPeers(long deadline, CompletableFuture<Set<ActorRef<Command>>> result) {
+        Set<ActorRef<Command>> now = peers;
+        if (now.size() >= otherReachableUpMembers() || System.nanoTime() >= deadline) {
+            result.complete(now);
+            return;
+        }
+        system.scheduler().scheduleOnce(Duration.ofMillis(20), () -> awaitPeers(deadline, result), system.executionContext());
+    }
+
+    private int otherReachableUpMembers() {
+        var state = org.apache.pekko.cluster.typed.Cluster.get(system).state();
+        var self = org.apache.pekko.cluster.typed.Cluster.get(system).selfMember();
+        int n = 0;
+        for (org.apache.pekko.cluster.Member m : state.getMembers()) {
+            if (m.equals(self) || state.getUnreachable().contains(m)) continue;
+            if (m.status() == org.apache.pekko.cluster.MemberStatus.up() || m.status() == org.apache.pekko.cluster.MemberStatus.weaklyUp()) n++;
+        }
+        return n;
     }
 
     // ---- the replicating actor ----------------------------------------------------------------------------
