@@ -209,10 +209,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             }
         }
         if (batch != null && phase == Phase.CONNECTED) routeBatch(batch, responses);
-        long delay = phase == Phase.CONNECTED ? guard.inboundDelayMillis(packets) : 0;   // inbound publish rate
+        // inbound publish and byte rates: a client over its budget is read more slowly (TCP backpressure)
+        long delay = phase == Phase.CONNECTED ? guard.inboundDelayMillis(packets, r.bytes().size()) : 0;
         if (delay > 0) timers.startSingleTimer(ConnectionGuard.DelayedAck.class, new ConnectionGuard.DelayedAck(r.ackTo()), Duration.ofMillis(delay));
         else r.ackTo().tell(StreamAck.INSTANCE);
-        if (delay < 0) return disconnect(ReasonCode.MESSAGE_RATE_TOO_HIGH, "publish rate too high", true);
+        if (delay < 0) return disconnect(ReasonCode.MESSAGE_RATE_TOO_HIGH, "publish or byte rate too high", true);
         return this;
     }
 

@@ -42,6 +42,7 @@ final class ConnectionGuard {
     private final Supplier<List<X509Certificate>> peerCertificates;
     private final Limits limits;
     private final TokenBucket publishBucket;
+    private final TokenBucket bytesBucket;
 
     private ClientIdentity identity;
     private String refusal;
@@ -69,8 +70,8 @@ final class ConnectionGuard {
         this.peerCertificates = peerCertificates;
         this.limits = security.limits();
         this.maxConnections = limits.maxConnections();
-        this.publishBucket = limits.publishRate() <= 0 ? null
-                : new TokenBucket(limits.publishRate(), limits.publishBurst() > 0 ? limits.publishBurst() : limits.publishRate());
+        this.publishBucket = limits.publishBucket();
+        this.bytesBucket = limits.bytesBucket();
     }
 
     // ---- CONNECT ---------------------------------------------------------------------------------------------
@@ -247,22 +248,17 @@ final class ConnectionGuard {
     }
 
     /**
-     * Counts the PUBLISH packets of one read against the client's budget. Returns how long to hold back the
-     * stream acknowledgement (ms, 0: at once), or -1 when the client is so far over that it must be disconnected.
+     * Counts one read (its PUBLISH packets and its {@code bytes}) against the client's budgets. Returns how long to
+     * hold back the stream acknowledgement (ms, 0: at once), or -1 when the client is so far over that it must be
+     * disconnected.
      */
-    long inboundDelayMillis(List<MqttPacket> packets) {
-        if (publishBucket == null) return 0;
+    long inboundDelayMillis(List<MqttPacket> packets, long bytes) {
+        if (publishBucket == null && bytesBucket == null) return 0;
         int n = 0;
-        for (MqttPacket p : packets) if (p instanceof MqttPacket.Publish) n++;
-        if (n == 0) return 0;
-        long nanos = publishBucket.take(n);
-        if (nanos == 0) return 0;
-        if (nanos > limits.publishMaxDelay().toNanos()) {
-            metrics.rejected("limit.publish-rate");
-            return -1;
-        }
-        metrics.rejected("limit.publish-throttled");
-        return Math.max(1, nanos / 1_000_000);
+        if (publishBucket != null) for (MqttPacket p : packets) if (p instanceof MqttPacket.Publish) n++;
+        Limits.Throttle t = limits.throttle(publishBucket, n, bytesBucket, bytes);
+        if (t.reason() != null) metrics.rejected("limit." + t.reason());
+        return t.delayMillis();
     }
 
     // ---- SUBSCRIBE -------------------------------------------------------------------------------------------
