@@ -19,18 +19,23 @@ import java.time.Duration;
  *                                  longer than this is disconnected with 0x96 Message Rate Too High
  * @param bytesRate                 bytes read per second per client (token bucket); over it, reading slows down
  * @param bytesBurst                the byte bucket's size; 0: one second's worth
+ * @param maxRetainedMessages       retained messages the broker (a cluster: the cluster) holds; a retained message
+ *                                  for a new topic over it is delivered but not retained
+ * @param maxRetainedBytes          total size of the retained messages (payload, topic and 64 bytes each, as
+ *                                  {@code ApplicationMessage.weight}); a retained message over it is delivered but
+ *                                  not retained
  */
 public record Limits(int maxConnections, int maxConnectionRate, int maxTopicLength, int maxTopicLevels,
                      int maxSubscriptionsPerClient, int publishRate, int publishBurst, Duration publishMaxDelay,
-                     long bytesRate, long bytesBurst) {
+                     long bytesRate, long bytesBurst, int maxRetainedMessages, long maxRetainedBytes) {
 
-    public static final Limits NONE = new Limits(0, 0, 0, 0, 0, 0, 0, Duration.ofSeconds(30), 0, 0);
+    public static final Limits NONE = new Limits(0, 0, 0, 0, 0, 0, 0, Duration.ofSeconds(30), 0, 0, 0, 0);
 
     public static Limits from(Config c) {
         return new Limits(c.getInt("max-connections"), c.getInt("max-connection-rate"), c.getInt("max-topic-length"),
                 c.getInt("max-topic-levels"), c.getInt("max-subscriptions-per-client"), c.getInt("publish-rate"),
                 c.getInt("publish-burst"), c.getDuration("publish-max-delay"), c.getBytes("bytes-rate"),
-                c.getBytes("bytes-burst"));
+                c.getBytes("bytes-burst"), c.getInt("max-retained-messages"), c.getBytes("max-retained-bytes"));
     }
 
     /** How many more subscriptions a session holding {@code held} may add (Integer.MAX_VALUE: no limit). */

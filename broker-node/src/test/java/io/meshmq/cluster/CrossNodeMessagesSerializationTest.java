@@ -119,7 +119,8 @@ class CrossNodeMessagesSerializationTest {
                 new ToConnection.InboundStoredAck(4),
                 new ToConnection.InboundReleasedAck(4),
                 new ToConnection.TakenOver(),
-                new DeliveryAck(99, true));
+                new DeliveryAck(99, true),
+                new DeliveryAck(100, true, 3));
     }
 
     @Test
@@ -130,8 +131,8 @@ class CrossNodeMessagesSerializationTest {
         ActorRef<ReplicatedSubscriptionRegistry.Synced> synced =
                 kit.createTestProbe(ReplicatedSubscriptionRegistry.Synced.class).ref();
         assertRoundTrips(
-                new RetainedMessageStore.Retain(fullMessage(), acks, 5),
-                new RetainedMessageStore.Retain(bareMessage(), null, 0),
+                new RetainedMessageStore.Retain(fullMessage(), acks, 5, 2),
+                new RetainedMessageStore.Retain(bareMessage(), null, 0, 0),
                 new RetainedMessageStore.Match("a/+", matched),
                 new RetainedMessageStore.Matched(List.of(fullMessage(), bareMessage())),
                 new ReplicatedSubscriptionRegistry.Sync(3, "client\u0000a/#", true, synced),

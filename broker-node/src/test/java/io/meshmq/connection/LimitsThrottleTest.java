@@ -14,7 +14,7 @@ class LimitsThrottleTest {
     private final AtomicLong now = new AtomicLong(42 * SECOND);
 
     private static Limits limits(int publishRate, long bytesRate, Duration maxDelay) {
-        return new Limits(0, 0, 0, 0, 0, publishRate, 0, maxDelay, bytesRate, 0);
+        return new Limits(0, 0, 0, 0, 0, publishRate, 0, maxDelay, bytesRate, 0, 0, 0);
     }
 
     private TokenBucket bucket(double rate, double capacity) { return new TokenBucket(rate, capacity, now::get); }
