@@ -523,7 +523,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         for (PendingBatch b : pendingBatches) {
             if (b.correlation == ack.correlationId()) {
                 b.remaining--;
-                if (ack.notRetained() >= 0) {
+                if (ack.notRetained() != null) {
                     if (b.notRetained == null) b.notRetained = new HashSet<>();
                     b.notRetained.add(ack.notRetained());
                 }

@@ -165,7 +165,7 @@ public final class RetainedMessageStore {
             ApplicationMessage m = r.message();
             Event e = m.payload().length == 0 ? new Cleared(m.topic()) : new Stored(m);
             if (e instanceof Cleared && !state.byTopic.containsKey(m.topic())) {
-                ack(r, -1);
+                ack(r, null);
                 return Effect().none();
             }
             if (e instanceof Stored && !state.index.fits(m.topic(), m, quota.maxMessages(), quota.maxBytes())) {
@@ -181,10 +181,10 @@ public final class RetainedMessageStore {
                 ack(r, r.index());
                 return Effect().none();
             }
-            return Effect().persist(e).thenRun(s -> ack(r, -1));
+            return Effect().persist(e).thenRun(s -> ack(r, null));
         }
 
-        private static void ack(Retain r, int notRetained) {
+        private static void ack(Retain r, Integer notRetained) {
             if (r.replyTo() != null) r.replyTo().tell(new DeliveryAck(r.correlationId(), true, notRetained));
         }
     }

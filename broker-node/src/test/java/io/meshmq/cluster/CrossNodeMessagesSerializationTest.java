@@ -124,6 +124,17 @@ class CrossNodeMessagesSerializationTest {
     }
 
     @Test
+    @DisplayName("a DeliveryAck from a node that predates notRetained (rolling upgrade) reads as no refusal, not as position 0")
+    void deliveryAckWithoutNotRetained() throws Exception {
+        DeliveryAck current = new DeliveryAck(5, true);
+        var serializer = serialization.findSerializerFor(current);
+        byte[] older = new com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper()
+                .writeValueAsBytes(java.util.Map.of("correlationId", 5, "ok", true));
+        assertThat(serialization.deserialize(older, serializer.identifier(), Serializers.manifestFor(serializer, current)).get())
+                .isEqualTo(new DeliveryAck(5, true, null));
+    }
+
+    @Test
     @DisplayName("the retained store (a cluster singleton) and the registry's peer sync serialize")
     void retainedStoreAndRegistryMessagesSerialize() {
         ActorRef<DeliveryAck> acks = kit.createTestProbe(DeliveryAck.class).ref();
