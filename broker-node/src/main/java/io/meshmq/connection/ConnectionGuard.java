@@ -26,13 +26,13 @@ import java.util.function.Supplier;
  * The security side of one connection, kept out of {@link ConnectionActor} so that the actor only calls it at a few
  * points: admission at CONNECT (node limits, authentication), topic limits and ACL on PUBLISH and SUBSCRIBE, the
  * ACL on every message delivered to the client (retained ones included) and on the will, and the inbound publish
- * rate. Confined to its actor.
+ * and byte rates. Confined to its actor.
  */
 final class ConnectionGuard {
     private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
     private static final int DELIVERY_CACHE = 1024;
 
-    /** Sent by the connection to itself: acknowledge the stream chunk now (inbound publish rate limiting). */
+    /** Sent by the connection to itself: acknowledge the stream chunk now (inbound publish and byte rate limiting). */
     record DelayedAck(ActorRef<ConnectionActor.StreamAck> ackTo) implements ConnectionCommand {}
 
     private final Security security;
