@@ -5,6 +5,9 @@
 #
 #   load-tests/gatling.sh DeviceFleet -Dusers=200 -Dduration=30
 #   load-tests/gatling.sh TelemetryFanIn -Dusers=100 -Drate=10 -Dhosts=10.0.0.1:1883,10.0.0.2:1883
+#   load-tests/gatling.sh DeviceFleet -Dtransport=wss     # tcp (default), tls, ws or wss; without -Dhosts the
+#                                                         # broker gets that listener (a self-signed certificate
+#                                                         # for tls/wss, which the clients then trust: -DtrustAll)
 #   CPUS="broker=0 gatling=1" load-tests/gatling.sh DeviceFleet -Dusers=1000   # pin each to a core (taskset)
 #   load-tests/gatling.sh --list
 #
@@ -14,11 +17,12 @@
 # Environment: GATLING_JAVA_OPTS ("-Xmx1g"), BROKER_JAVA_OPTS ("-Xmx1g"), CPUS (""), TIMEOUT (900 s, the whole
 # run's bound on top of each simulation's maxDuration), BUILD=1 to rebuild first.
 set -euo pipefail
+SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SIMS="DeviceFleet TelemetryFanIn CommandFanOut PersistentSessions ConnectStorm"
 
-if [[ $# -lt 1 || "$1" == -h || "$1" == --help ]]; then sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 1; fi
+if [[ $# -lt 1 || "$1" == -h || "$1" == --help ]]; then sed -n '2,18p' "$SELF" | sed 's/^# \{0,1\}//'; exit 1; fi
 if [[ "$1" == --list ]]; then tr ' ' '\n' <<<"$SIMS"; exit 0; fi
 SIM=$1; shift
 [[ "$SIM" == *.* ]] || SIM=io.meshmq.gatling.simulations.$SIM
@@ -52,17 +56,43 @@ cleanup() {
 trap cleanup EXIT
 
 HOSTS=""
-for p in "${PROPS[@]}"; do [[ "$p" == -Dhosts=* ]] && HOSTS=${p#-Dhosts=}; done
+TRANSPORT=tcp
+TRUST_ALL=""
+for p in "${PROPS[@]}"; do
+  [[ "$p" == -Dhosts=* ]] && HOSTS=${p#-Dhosts=}
+  [[ "$p" == -Dtransport=* ]] && TRANSPORT=${p#-Dtransport=}
+  [[ "$p" == -DtrustAll=* ]] && TRUST_ALL=${p#-DtrustAll=}
+done
+case "$TRANSPORT" in tcp|tls|ws|wss) ;; *) echo "-Dtransport: tcp, tls, ws or wss, not $TRANSPORT" >&2; exit 1;; esac
 if [[ -z "$HOSTS" ]]; then
+  LISTENER=()
+  if [[ "$TRANSPORT" == tls || "$TRANSPORT" == wss ]]; then
+    # a throw-away self-signed certificate for 127.0.0.1; the clients trust any certificate (-DtrustAll=true)
+    keytool -genkeypair -alias server -keyalg EC -groupname secp256r1 -dname CN=127.0.0.1 \
+      -ext SAN=ip:127.0.0.1,dns:localhost -validity 2 -storetype PKCS12 -keystore "$WORK/server.p12" \
+      -storepass changeit -keypass changeit >/dev/null 2>&1 || { echo "keytool failed" >&2; exit 1; }
+    LISTENER+=(-Dbroker.tls.key-store="$WORK/server.p12" -Dbroker.tls.key-store-password=changeit)
+    [[ -n "$TRUST_ALL" ]] || PROPS+=("-DtrustAll=true")
+  fi
+  case "$TRANSPORT" in
+    tls) LISTENER+=(-Dbroker.tls.enabled=on -Dbroker.tls.host=127.0.0.1 -Dbroker.tls.port=0) ;;
+    ws)  LISTENER+=(-Dbroker.websocket.enabled=on -Dbroker.websocket.host=127.0.0.1 -Dbroker.websocket.port=0) ;;
+    wss) LISTENER+=(-Dbroker.websocket.host=127.0.0.1 -Dbroker.websocket.tls.enabled=on -Dbroker.websocket.tls.port=0) ;;
+  esac
   $(pin broker) java $BROKER_JAVA_OPTS -Dbroker.mqtt.host=127.0.0.1 -Dbroker.mqtt.port=0 -Dbroker.data-dir="$WORK/data" \
-    -jar "$BROKER_JAR" > "$WORK/broker.log" 2>&1 &
+    "${LISTENER[@]}" -jar "$BROKER_JAR" > "$WORK/broker.log" 2>&1 &
   BROKER_PID=$!
   for _ in $(seq 120); do
     grep -q "MeshMQ broker ready" "$WORK/broker.log" 2>/dev/null && break
     kill -0 "$BROKER_PID" 2>/dev/null || break
     sleep 0.5
   done
-  HOSTS=$(grep -o 'MeshMQ broker ready: MQTT on [0-9.]*:[0-9]*' "$WORK/broker.log" | sed 's/.* on //' || true)
+  case "$TRANSPORT" in
+    tcp) HOSTS=$(grep -o 'MeshMQ broker ready: MQTT on [0-9.]*:[0-9]*' "$WORK/broker.log" | sed 's/.* on //' || true) ;;
+    tls) HOSTS=$(grep -o 'MQTT over TLS on [0-9.]*:[0-9]*' "$WORK/broker.log" | sed 's/.* on //' || true) ;;
+    ws)  HOSTS=$(grep -o 'on ws://[0-9.]*:[0-9]*' "$WORK/broker.log" | sed 's|.*ws://||' || true) ;;
+    wss) HOSTS=$(grep -o 'on wss://[0-9.]*:[0-9]*' "$WORK/broker.log" | sed 's|.*wss://||' || true) ;;
+  esac
   [[ -n "$HOSTS" ]] || { echo "the broker did not start:"; tail -20 "$WORK/broker.log"; exit 1; }
   echo "broker (pid $BROKER_PID) on $HOSTS, log $WORK/broker.log"
   PROPS+=("-Dhosts=$HOSTS")

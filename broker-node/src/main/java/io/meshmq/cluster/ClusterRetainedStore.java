@@ -27,9 +27,9 @@ public final class ClusterRetainedStore {
     private ClusterRetainedStore() {}
 
     public static ActorRef<RetainedMessageStore.Command> init(ActorSystem<?> system, String journalPluginId,
-                                                              String snapshotPluginId) {
+                                                              String snapshotPluginId, RetainedMessageStore.Quota quota) {
         return ClusterSingleton.get(system).init(SingletonActor.of(
-                Behaviors.supervise(RetainedMessageStore.create(NAME, journalPluginId, snapshotPluginId))
+                Behaviors.supervise(RetainedMessageStore.create(NAME, journalPluginId, snapshotPluginId, quota))
                         .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2)),
                 NAME));
     }

@@ -209,10 +209,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             }
         }
         if (batch != null && phase == Phase.CONNECTED) routeBatch(batch, responses);
-        long delay = phase == Phase.CONNECTED ? guard.inboundDelayMillis(packets) : 0;   // inbound publish rate
+        // inbound publish and byte rates: a client over its budget is read more slowly (TCP backpressure)
+        long delay = phase == Phase.CONNECTED ? guard.inboundDelayMillis(packets, r.bytes().size()) : 0;
         if (delay > 0) timers.startSingleTimer(ConnectionGuard.DelayedAck.class, new ConnectionGuard.DelayedAck(r.ackTo()), Duration.ofMillis(delay));
         else r.ackTo().tell(StreamAck.INSTANCE);
-        if (delay < 0) return disconnect(ReasonCode.MESSAGE_RATE_TOO_HIGH, "publish rate too high", true);
+        if (delay < 0) return disconnect(ReasonCode.MESSAGE_RATE_TOO_HIGH, "publish or byte rate too high", true);
         return this;
     }
 
@@ -457,16 +458,19 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
 
     // ---- PUBLISH from the client -------------------------------------------------------------------------------
 
-    /** A response owed to the client once a batch's targets hold its messages. */
-    private record Response(QoS qos, int packetId, ReasonCode denied) {
-        Response(QoS qos, int packetId) { this(qos, packetId, null); }
-    }
+    /**
+     * A response owed to the client once a batch's targets hold its messages; {@code message} is the PUBLISH's
+     * position in the routed batch (-1: not routed), which the retained store names when it has no room for it.
+     */
+    private record Response(QoS qos, int packetId, ReasonCode denied, int message) {}
 
     private static final class PendingBatch {
         final long correlation;
         int remaining;
         final List<Response> responses;
         final long createdNanos = System.nanoTime();
+        /** Positions of retained messages the retained store did not keep (broker.limits.max-retained-*); null: none. */
+        Set<Integer> notRetained;
 
         PendingBatch(long correlation, int remaining, List<Response> responses) {
             this.correlation = correlation;
@@ -490,13 +494,13 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         if (!guard.mayPublish(topic)) {
             // MQTT 5: PUBACK/PUBREC 0x87; 3.1.1 has no negative acknowledgement: dropped, still acknowledged
             if (p.qos() != QoS.AT_MOST_ONCE) responses.add(new Response(p.qos(), p.packetId(),
-                    version.isV5() ? ReasonCode.NOT_AUTHORIZED : ReasonCode.SUCCESS));
+                    version.isV5() ? ReasonCode.NOT_AUTHORIZED : ReasonCode.SUCCESS, -1));
             return;
         }
         if (p.qos() != QoS.AT_MOST_ONCE) {
             if (p.qos() == QoS.EXACTLY_ONCE && (inboundQos2.contains(p.packetId()) || inboundQos2InProgress.contains(p.packetId()))) {
                 // MQTT 4.3.3 method B: a re-sent PUBLISH before PUBREL is not delivered again
-                if (inboundQos2.contains(p.packetId())) responses.add(new Response(QoS.EXACTLY_ONCE, p.packetId()));
+                if (inboundQos2.contains(p.packetId())) responses.add(new Response(QoS.EXACTLY_ONCE, p.packetId(), null, -1));
                 return;
             }
             if (++inboundUnacked > settings.receiveMaximum()) {
@@ -504,7 +508,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 return;
             }
             if (p.qos() == QoS.EXACTLY_ONCE) inboundQos2InProgress.add(p.packetId());
-            responses.add(new Response(p.qos(), p.packetId()));
+            responses.add(new Response(p.qos(), p.packetId(), null, batch.size()));   // the message goes in at batch.size()
         }
         broker.metrics().messageIn(p.payload().length);
         batch.add(ApplicationMessage.from(p, topic, clientId, System.currentTimeMillis()));
@@ -537,6 +541,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         for (PendingBatch b : pendingBatches) {
             if (b.correlation == ack.correlationId()) {
                 b.remaining--;
+                if (ack.notRetained() != null) {
+                    if (b.notRetained == null) b.notRetained = new HashSet<>();
+                    b.notRetained.add(ack.notRetained());
+                }
                 break;
             }
         }
@@ -546,10 +554,22 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
 
     private void answerCompletedBatches() {
         while (!pendingBatches.isEmpty() && pendingBatches.peekFirst().remaining <= 0) {
-            for (Response r : pendingBatches.pollFirst().responses) {
+            PendingBatch batch = pendingBatches.pollFirst();
+            for (Response r : batch.responses) {
                 if (r.denied() != null) {   // not routed (ACL): answered in order, not counted in Receive Maximum
                     send(r.qos() == QoS.AT_LEAST_ONCE ? new MqttPacket.PubAck(r.packetId(), r.denied(), Properties.EMPTY)
                             : new MqttPacket.PubRec(r.packetId(), r.denied(), Properties.EMPTY));
+                } else if (version.isV5() && batch.notRetained != null && batch.notRetained.contains(r.message())) {
+                    // delivered to the subscribers but not retained (retained limits): MQTT 5 says so with 0x97;
+                    // a PUBREC >= 0x80 ends the QoS 2 flow (MQTT 4.3.3), so the id is not kept and no PUBREL comes.
+                    // 3.1.1 has no negative acknowledgement: it gets the plain answer below
+                    inboundUnacked--;
+                    if (r.qos() == QoS.AT_LEAST_ONCE) {
+                        send(new MqttPacket.PubAck(r.packetId(), ReasonCode.QUOTA_EXCEEDED, Properties.EMPTY));
+                    } else {
+                        inboundQos2InProgress.remove(r.packetId());
+                        send(new MqttPacket.PubRec(r.packetId(), ReasonCode.QUOTA_EXCEEDED, Properties.EMPTY));
+                    }
                 } else if (r.qos() == QoS.AT_LEAST_ONCE) {
                     inboundUnacked--;
                     send(new MqttPacket.PubAck(r.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));

@@ -26,13 +26,13 @@ import java.util.function.Supplier;
  * The security side of one connection, kept out of {@link ConnectionActor} so that the actor only calls it at a few
  * points: admission at CONNECT (node limits, authentication), topic limits and ACL on PUBLISH and SUBSCRIBE, the
  * ACL on every message delivered to the client (retained ones included) and on the will, and the inbound publish
- * rate. Confined to its actor.
+ * and byte rates. Confined to its actor.
  */
 final class ConnectionGuard {
     private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
     private static final int DELIVERY_CACHE = 1024;
 
-    /** Sent by the connection to itself: acknowledge the stream chunk now (inbound publish rate limiting). */
+    /** Sent by the connection to itself: acknowledge the stream chunk now (inbound publish and byte rate limiting). */
     record DelayedAck(ActorRef<ConnectionActor.StreamAck> ackTo) implements ConnectionCommand {}
 
     private final Security security;
@@ -42,6 +42,7 @@ final class ConnectionGuard {
     private final Supplier<List<X509Certificate>> peerCertificates;
     private final Limits limits;
     private final TokenBucket publishBucket;
+    private final TokenBucket bytesBucket;
 
     private ClientIdentity identity;
     private String refusal;
@@ -69,8 +70,8 @@ final class ConnectionGuard {
         this.peerCertificates = peerCertificates;
         this.limits = security.limits();
         this.maxConnections = limits.maxConnections();
-        this.publishBucket = limits.publishRate() <= 0 ? null
-                : new TokenBucket(limits.publishRate(), limits.publishBurst() > 0 ? limits.publishBurst() : limits.publishRate());
+        this.publishBucket = limits.publishBucket();
+        this.bytesBucket = limits.bytesBucket();
     }
 
     // ---- CONNECT ---------------------------------------------------------------------------------------------
@@ -247,22 +248,17 @@ final class ConnectionGuard {
     }
 
     /**
-     * Counts the PUBLISH packets of one read against the client's budget. Returns how long to hold back the
-     * stream acknowledgement (ms, 0: at once), or -1 when the client is so far over that it must be disconnected.
+     * Counts one read (its PUBLISH packets and its {@code bytes}) against the client's budgets. Returns how long to
+     * hold back the stream acknowledgement (ms, 0: at once), or -1 when the client is so far over that it must be
+     * disconnected.
      */
-    long inboundDelayMillis(List<MqttPacket> packets) {
-        if (publishBucket == null) return 0;
+    long inboundDelayMillis(List<MqttPacket> packets, long bytes) {
+        if (publishBucket == null && bytesBucket == null) return 0;
         int n = 0;
-        for (MqttPacket p : packets) if (p instanceof MqttPacket.Publish) n++;
-        if (n == 0) return 0;
-        long nanos = publishBucket.take(n);
-        if (nanos == 0) return 0;
-        if (nanos > limits.publishMaxDelay().toNanos()) {
-            metrics.rejected("limit.publish-rate");
-            return -1;
-        }
-        metrics.rejected("limit.publish-throttled");
-        return Math.max(1, nanos / 1_000_000);
+        if (publishBucket != null) for (MqttPacket p : packets) if (p instanceof MqttPacket.Publish) n++;
+        Limits.Throttle t = limits.throttle(publishBucket, n, bytesBucket, bytes);
+        if (t.reason() != null) metrics.rejected("limit." + t.reason());
+        return t.delayMillis();
     }
 
     // ---- SUBSCRIBE -------------------------------------------------------------------------------------------

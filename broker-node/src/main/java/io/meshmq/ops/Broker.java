@@ -9,6 +9,7 @@ import io.meshmq.connection.ConnectionActor;
 import io.meshmq.connection.ConnectionRegistry;
 import io.meshmq.codec.ReasonCode;
 import io.meshmq.connection.ConnectionSettings;
+import io.meshmq.connection.Limits;
 import io.meshmq.retain.RetainedMessageStore;
 import io.meshmq.routing.LocalSubscriptionRegistry;
 import io.meshmq.routing.RetainedMessages;
@@ -122,10 +123,14 @@ public final class Broker implements AutoCloseable {
 
             Metrics metrics = new Metrics();
             SessionSettings sessionSettings = SessionSettings.from(b.getConfig("session"));
+            Limits limits = Limits.from(b.getConfig("limits"));
+            // in a cluster the store is a singleton: its limits are the cluster's, as configured on the node hosting it
+            RetainedMessageStore.Quota retainedQuota = new RetainedMessageStore.Quota(limits.maxRetainedMessages(),
+                    limits.maxRetainedBytes(), () -> metrics.rejected("limit.retained"));
             ActorRef<RetainedMessageStore.Command> retainedStore = clustered
-                    ? ClusterRetainedStore.init(system, sessionSettings.journalPluginId(), sessionSettings.snapshotPluginId())
+                    ? ClusterRetainedStore.init(system, sessionSettings.journalPluginId(), sessionSettings.snapshotPluginId(), retainedQuota)
                     : system.systemActorOf(RetainedMessageStore.create("retained-messages", sessionSettings.journalPluginId(),
-                            sessionSettings.snapshotPluginId()), "retained-messages", Props.empty());
+                            sessionSettings.snapshotPluginId(), retainedQuota), "retained-messages", Props.empty());
             RetainedMessages retained = RetainedMessageStore.client(system, retainedStore);
             // the direct path to local sessions is for a single node: in a cluster, entities move between nodes
             // and every sender must keep using sharding for a target to keep the order of its messages

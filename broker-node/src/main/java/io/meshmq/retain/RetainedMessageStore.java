@@ -15,6 +15,8 @@ import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,13 +28,37 @@ import java.util.concurrent.CompletionStage;
 /**
  * The durable retained messages of the broker (MQTT 3.3.1.3): an event-sourced actor over a {@link RetainedStore}
  * index. A retained PUBLISH of QoS 1/2 is acknowledged to its publisher only once journaled.
+ *
+ * <p>It enforces broker.limits.max-retained-messages / max-retained-bytes ({@link Quota}): a message without room is
+ * not retained (it was routed to the subscribers all the same), which the publisher hears as
+ * {@link DeliveryAck#notRetained()}. Deleting (empty payload) and replacing with a message no larger always work.
+ * In a cluster the store is a singleton, so the limits are the cluster's.
  */
 public final class RetainedMessageStore {
+    private static final Logger log = LoggerFactory.getLogger(RetainedMessageStore.class);
+    /** The broker's own $SYS statistics (ops.SysTopics) are not held to the limits: they are few and must not stop. */
+    private static final String SYS_PUBLISHER = "$SYS";
+
+    static boolean limited(ApplicationMessage m) {
+        return !(SYS_PUBLISHER.equals(m.publisherId()) && m.topic().startsWith("$SYS/"));
+    }
+
     private RetainedMessageStore() {}
+
+    /**
+     * The retained limits (0: none) and what to do on each refusal (count it).
+     *
+     * @param maxMessages retained messages at most
+     * @param maxBytes    total {@link ApplicationMessage#weight()} of the retained messages at most
+     */
+    public record Quota(int maxMessages, long maxBytes, Runnable onRefused) {
+        public static final Quota NONE = new Quota(0, 0, () -> { });
+    }
 
     public sealed interface Command extends CborSerializable {}
 
-    public record Retain(ApplicationMessage message, ActorRef<DeliveryAck> replyTo, long correlationId) implements Command {}
+    /** @param index the message's position in the routed list, named in the answer when it is not retained */
+    public record Retain(ApplicationMessage message, ActorRef<DeliveryAck> replyTo, long correlationId, int index) implements Command {}
 
     public record Match(String filter, ActorRef<Matched> replyTo) implements Command {}
 
@@ -50,7 +76,7 @@ public final class RetainedMessageStore {
     /** Mutable on purpose (see SessionState): snapshots copy it through the adapter. */
     static final class State {
         final Map<String, ApplicationMessage> byTopic = new HashMap<>();
-        final RetainedStore<ApplicationMessage> index = new RetainedStore<>(ApplicationMessage::weight);
+        final RetainedStore<ApplicationMessage> index = new RetainedStore<>(ApplicationMessage::weight, RetainedMessageStore::limited);
 
         void apply(Event e) {
             if (e instanceof Stored s) {
@@ -62,15 +88,15 @@ public final class RetainedMessageStore {
         }
     }
 
-    public static Behavior<Command> create(String persistenceId, String journalPluginId, String snapshotPluginId) {
-        return new Store(PersistenceId.ofUniqueId(persistenceId), journalPluginId, snapshotPluginId);
+    public static Behavior<Command> create(String persistenceId, String journalPluginId, String snapshotPluginId, Quota quota) {
+        return new Store(PersistenceId.ofUniqueId(persistenceId), journalPluginId, snapshotPluginId, quota);
     }
 
     /** The {@link RetainedMessages} view the router uses. */
     public static RetainedMessages client(ActorSystem<?> system, ActorRef<Command> store) {
         return new RetainedMessages() {
-            @Override public void retain(ApplicationMessage message, ActorRef<DeliveryAck> replyTo, long correlationId) {
-                store.tell(new Retain(message, replyTo, correlationId));
+            @Override public void retain(ApplicationMessage message, ActorRef<DeliveryAck> replyTo, long correlationId, int index) {
+                store.tell(new Retain(message, replyTo, correlationId, index));
             }
 
             @Override public CompletionStage<List<ApplicationMessage>> match(String filter) {
@@ -83,11 +109,14 @@ public final class RetainedMessageStore {
     private static final class Store extends EventSourcedBehavior<Command, Event, State> {
         private final String journalPluginId;
         private final String snapshotPluginId;
+        private final Quota quota;
+        private boolean refusedBefore;
 
-        Store(PersistenceId id, String journalPluginId, String snapshotPluginId) {
+        Store(PersistenceId id, String journalPluginId, String snapshotPluginId, Quota quota) {
             super(id);
             this.journalPluginId = journalPluginId;
             this.snapshotPluginId = snapshotPluginId;
+            this.quota = quota;
         }
 
         @Override public State emptyState() { return new State(); }
@@ -136,14 +165,27 @@ public final class RetainedMessageStore {
             ApplicationMessage m = r.message();
             Event e = m.payload().length == 0 ? new Cleared(m.topic()) : new Stored(m);
             if (e instanceof Cleared && !state.byTopic.containsKey(m.topic())) {
-                ack(r);
+                ack(r, null);
                 return Effect().none();
             }
-            return Effect().persist(e).thenRun(s -> ack(r));
+            if (e instanceof Stored && !state.index.fits(m.topic(), m, quota.maxMessages(), quota.maxBytes())) {
+                quota.onRefused().run();
+                // once at WARN so that operators see the limit is reached; every refusal is counted
+                if (!refusedBefore) {
+                    log.warn("retained message for '{}' from '{}' not retained: {} retained messages ({} bytes), limits {} / {} bytes (further refusals are only counted, rejected.limit.retained)",
+                            m.topic(), m.publisherId(), state.index.size(), state.index.totalBytes(), quota.maxMessages(), quota.maxBytes());
+                    refusedBefore = true;
+                } else {
+                    log.debug("retained message for '{}' from '{}' not retained: over the retained limits", m.topic(), m.publisherId());
+                }
+                ack(r, r.index());
+                return Effect().none();
+            }
+            return Effect().persist(e).thenRun(s -> ack(r, null));
         }
 
-        private static void ack(Retain r) {
-            if (r.replyTo() != null) r.replyTo().tell(new DeliveryAck(r.correlationId(), true));
+        private static void ack(Retain r, Integer notRetained) {
+            if (r.replyTo() != null) r.replyTo().tell(new DeliveryAck(r.correlationId(), true, notRetained));
         }
     }
 }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 
 /**
@@ -26,9 +27,13 @@ import java.util.function.ToLongFunction;
 public final class RetainedStore<T> {
 
     private final ToLongFunction<? super T> sizeOf;
+    private final Predicate<? super T> limited;
     private final Node<T> root = new Node<>();
     private int size;
     private long totalBytes;
+    /** Count and size of the messages {@link #fits} holds to the limits. */
+    private int limitedSize;
+    private long limitedBytes;
 
     /** A store that does not track sizes: {@link #totalBytes()} stays 0. */
     public RetainedStore() {
@@ -37,7 +42,17 @@ public final class RetainedStore<T> {
 
     /** @param sizeOf the size a message counts for in {@link #totalBytes()}, e.g. its payload length */
     public RetainedStore(ToLongFunction<? super T> sizeOf) {
+        this(sizeOf, message -> true);
+    }
+
+    /**
+     * @param sizeOf  the size a message counts for in {@link #totalBytes()}, e.g. its payload length
+     * @param limited which messages {@link #fits} holds to the limits (and counts against them); the others, e.g.
+     *                the broker's own statistics, always fit
+     */
+    public RetainedStore(ToLongFunction<? super T> sizeOf, Predicate<? super T> limited) {
         this.sizeOf = Objects.requireNonNull(sizeOf, "sizeOf");
+        this.limited = Objects.requireNonNull(limited, "limited");
     }
 
     /**
@@ -54,9 +69,42 @@ public final class RetainedStore<T> {
         T previous = node.message;
         node.message = message;
         if (previous == null) size++;
-        else totalBytes -= sizeOf.applyAsLong(previous);
-        totalBytes += sizeOf.applyAsLong(message);
+        else forget(previous);
+        long bytes = sizeOf.applyAsLong(message);
+        totalBytes += bytes;
+        if (limited.test(message)) {
+            limitedSize++;
+            limitedBytes += bytes;
+        }
         return previous;
+    }
+
+    /**
+     * Whether retaining {@code message} for {@code topic} keeps the store within {@code maxMessages} messages and
+     * {@code maxBytes} of {@link #totalBytes()} (0: no limit). Replacing a retained message with one no larger always
+     * fits, even when the store is over a limit (lowered since, or set after the messages were retained), so a
+     * client can keep updating its topic; a new topic needs room for one more message and its size. Only messages
+     * the {@code limited} predicate selects count and are checked.
+     */
+    public boolean fits(String topic, T message, int maxMessages, long maxBytes) {
+        if (!limited.test(message)) return true;
+        long added = sizeOf.applyAsLong(message);
+        T previous = get(topic);
+        if (previous != null && limited.test(previous)) {
+            long replaced = sizeOf.applyAsLong(previous);
+            return added <= replaced || maxBytes <= 0 || limitedBytes - replaced + added <= maxBytes;
+        }
+        if (maxMessages > 0 && limitedSize >= maxMessages) return false;
+        return maxBytes <= 0 || limitedBytes + added <= maxBytes;
+    }
+
+    private void forget(T previous) {
+        long bytes = sizeOf.applyAsLong(previous);
+        totalBytes -= bytes;
+        if (limited.test(previous)) {
+            limitedSize--;
+            limitedBytes -= bytes;
+        }
     }
 
     /** Forgets the message retained for {@code topic}; returns it, or null if there was none. */
@@ -75,7 +123,7 @@ public final class RetainedStore<T> {
         if (previous == null) return null;
         node.message = null;
         size--;
-        totalBytes -= sizeOf.applyAsLong(previous);
+        forget(previous);
         // Unlink nodes left without message or children, so memory follows the retained topics, not the churn.
         for (int i = levels.length; i > 0 && path[i].isEmpty(); i--) {
             Node<T> parent = path[i - 1];

@@ -10,9 +10,12 @@ public interface RetainedMessages {
 
     /**
      * Stores, replaces or (empty payload, MQTT-3.3.1-6/-7) deletes the retained message of its topic.
-     * {@code replyTo} (may be null) hears a {@link DeliveryAck} once it is durable.
+     * {@code replyTo} (may be null) hears a {@link DeliveryAck} once it is durable, or at once, with
+     * {@link DeliveryAck#notRetained()} = {@code index}, when the retained limits leave no room for it.
+     *
+     * @param index the message's position in the list the router was given
      */
-    void retain(ApplicationMessage message, ActorRef<DeliveryAck> replyTo, long correlationId);
+    void retain(ApplicationMessage message, ActorRef<DeliveryAck> replyTo, long correlationId, int index);
 
     /** Every retained message whose topic the (non-shared) filter matches, expired ones excluded. */
     CompletionStage<List<ApplicationMessage>> match(String filter);

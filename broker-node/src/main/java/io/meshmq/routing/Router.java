@@ -30,17 +30,19 @@ public final class Router {
 
     /**
      * Routes {@code messages} in order. Messages of QoS 1 and 2 (and retained ones) ask their targets for a
-     * {@link DeliveryAck} to {@code replyTo} with {@code correlationId}.
+     * {@link DeliveryAck} to {@code replyTo} with {@code correlationId}. A retained message the retained store
+     * has no room for is still routed to the subscribers; the store's answer names its position in {@code messages}.
      *
      * @return how many acknowledgements will come back (0 when none is asked for or nobody matched)
      */
     public int route(List<ApplicationMessage> messages, ActorRef<DeliveryAck> replyTo, long correlationId) {
         Map<String, Target> targets = new LinkedHashMap<>();
         int acks = 0;
-        for (ApplicationMessage m : messages) {
+        for (int i = 0; i < messages.size(); i++) {
+            ApplicationMessage m = messages.get(i);
             boolean wantAck = replyTo != null && m.qos().value() > 0;
             if (m.retain()) {
-                retained.retain(m, wantAck ? replyTo : null, correlationId);
+                retained.retain(m, wantAck ? replyTo : null, correlationId, i);
                 if (wantAck) acks++;
             }
             registry.match(m.topic(), new SubscriptionRegistry.MatchSink() {

@@ -119,7 +119,19 @@ class CrossNodeMessagesSerializationTest {
                 new ToConnection.InboundStoredAck(4),
                 new ToConnection.InboundReleasedAck(4),
                 new ToConnection.TakenOver(),
-                new DeliveryAck(99, true));
+                new DeliveryAck(99, true),
+                new DeliveryAck(100, true, 3));
+    }
+
+    @Test
+    @DisplayName("a DeliveryAck from a node that predates notRetained (rolling upgrade) reads as no refusal, not as position 0")
+    void deliveryAckWithoutNotRetained() throws Exception {
+        DeliveryAck current = new DeliveryAck(5, true);
+        var serializer = serialization.findSerializerFor(current);
+        byte[] older = new com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper()
+                .writeValueAsBytes(java.util.Map.of("correlationId", 5, "ok", true));
+        assertThat(serialization.deserialize(older, serializer.identifier(), Serializers.manifestFor(serializer, current)).get())
+                .isEqualTo(new DeliveryAck(5, true, null));
     }
 
     @Test
@@ -130,8 +142,8 @@ class CrossNodeMessagesSerializationTest {
         ActorRef<ReplicatedSubscriptionRegistry.Synced> synced =
                 kit.createTestProbe(ReplicatedSubscriptionRegistry.Synced.class).ref();
         assertRoundTrips(
-                new RetainedMessageStore.Retain(fullMessage(), acks, 5),
-                new RetainedMessageStore.Retain(bareMessage(), null, 0),
+                new RetainedMessageStore.Retain(fullMessage(), acks, 5, 2),
+                new RetainedMessageStore.Retain(bareMessage(), null, 0, 0),
                 new RetainedMessageStore.Match("a/+", matched),
                 new RetainedMessageStore.Matched(List.of(fullMessage(), bareMessage())),
                 new ReplicatedSubscriptionRegistry.Sync(3, "client\u0000a/#", true, synced),

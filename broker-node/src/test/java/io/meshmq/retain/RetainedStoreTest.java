@@ -94,6 +94,59 @@ class RetainedStoreTest {
     }
 
     @Test
+    void fitsWithinTheMessageLimitOnlyByReplacing() {
+        assertThat(store.size()).isEqualTo(8);
+        assertThat(store.fits("new/topic", "x", 8, 0)).isFalse();
+        assertThat(store.fits("new/topic", "x", 9, 0)).isTrue();
+        assertThat(store.fits("sport", "sport", 8, 0)).isTrue();
+        assertThat(store.fits("sport", "a much longer message", 8, 0)).as("replacing does not add a message").isTrue();
+        store.remove("sport");
+        assertThat(store.fits("new/topic", "x", 8, 0)).isTrue();
+    }
+
+    @Test
+    void fitsWithinTheByteLimit() {
+        long total = store.totalBytes();
+        assertThat(store.fits("new/topic", "x", 0, total)).isFalse();
+        assertThat(store.fits("new/topic", "x", 0, total + 1)).isTrue();
+        assertThat(store.fits("sport", "spor", 0, total)).as("smaller replacement").isTrue();
+        assertThat(store.fits("sport", "tennis", 0, total)).as("one byte more").isFalse();
+        assertThat(store.fits("sport", "tennis", 0, total + 1)).isTrue();
+    }
+
+    @Test
+    void overTheLimitsAlreadyAReplacementNoLargerStillFits() {
+        // the limits were lowered after these messages were retained
+        assertThat(store.fits("sport", "sport", 2, 10)).isTrue();
+        assertThat(store.fits("sport", "s", 2, 10)).isTrue();
+        assertThat(store.fits("sport", "sports", 2, 10)).isFalse();
+        assertThat(store.fits("new/topic", "x", 2, 10)).isFalse();
+    }
+
+    @Test
+    void messagesOutsideTheLimitsNeitherCountNorAreRefused() {
+        RetainedStore<String> s = new RetainedStore<>(String::length, m -> !m.startsWith("sys:"));
+        s.put("$SYS/a", "sys:12345");
+        s.put("x", "12");
+        assertThat(s.fits("y", "3", 2, 3)).as("the sys message takes no room").isTrue();
+        s.put("y", "3");
+        assertThat(s.fits("z", "4", 2, 0)).isFalse();
+        assertThat(s.fits("$SYS/b", "sys:6789", 2, 3)).as("exempt").isTrue();
+        assertThat(s.fits("$SYS/a", "sys:a much longer value", 2, 3)).isTrue();
+        s.remove("$SYS/a");
+        assertThat(s.fits("z", "4", 2, 0)).as("still two limited messages").isFalse();
+        s.remove("x");
+        assertThat(s.fits("z", "4", 2, 3)).isTrue();
+        assertThat(s.size()).isEqualTo(1);
+        assertThat(s.totalBytes()).isEqualTo(1);
+    }
+
+    @Test
+    void zeroMeansNoLimit() {
+        assertThat(store.fits("new/topic", "x".repeat(10_000), 0, 0)).isTrue();
+    }
+
+    @Test
     void storeWithoutSizerCountsNoBytes() {
         RetainedStore<String> plain = new RetainedStore<>();
         plain.put("a", "xyz");

@@ -2,6 +2,8 @@ package io.meshmq.gatling;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
+import com.hivemq.client.mqtt.MqttClientTransportConfig;
+import com.hivemq.client.mqtt.MqttClientTransportConfigBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
@@ -13,6 +15,7 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -53,12 +56,24 @@ final class MqttConnection {
         MqttProtocol p = components.protocol;
         int colon = host.lastIndexOf(':');
         String h = colon < 0 ? host : host.substring(0, colon);
-        int port = colon < 0 ? (p.tls() ? 8883 : 1883) : Integer.parseInt(host.substring(colon + 1));
+        int port = colon < 0 ? p.transport().defaultPort : Integer.parseInt(host.substring(colon + 1));
         long timeoutMs = p.connectTimeout().toMillis();
-        MqttClientBuilder b = MqttClient.builder().identifier(clientId).serverHost(h).serverPort(port)
-                .transportConfig().socketConnectTimeout(timeoutMs, TimeUnit.MILLISECONDS)
-                .mqttConnectTimeout(timeoutMs, TimeUnit.MILLISECONDS).applyTransportConfig();
-        if (p.tls()) b = b.sslWithDefaultConfig();
+        // Everything on the transport goes into one transport config: with HiveMQ 1.4.2, sslConfig() on the client
+        // builder after an applied transportConfig() did not take effect (the broker's TLS port closed every connection)
+        MqttClientTransportConfigBuilder t = MqttClientTransportConfig.builder().serverHost(h).serverPort(port)
+                .socketConnectTimeout(timeoutMs, TimeUnit.MILLISECONDS).mqttConnectTimeout(timeoutMs, TimeUnit.MILLISECONDS);
+        if (p.tls()) {
+            t = p.trustAll()
+                    ? t.sslConfig().trustManagerFactory(InsecureTrustManagerFactory.INSTANCE)
+                            .hostnameVerifier((name, session) -> true).applySslConfig()
+                    : t.sslWithDefaultConfig();
+        }
+        if (p.transport().webSocket()) {
+            // HiveMQ's server path goes without the leading slash; "mqtt" is the subprotocol the broker prefers
+            String path = p.webSocketPath().startsWith("/") ? p.webSocketPath().substring(1) : p.webSocketPath();
+            t = t.webSocketConfig().serverPath(path).subprotocol("mqtt").applyWebSocketConfig();
+        }
+        MqttClientBuilder b = MqttClient.builder().identifier(clientId).transportConfig(t.build());
         if (p.version() == 5) {
             v5 = b.useMqttVersion5().buildAsync();
             v3 = null;

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,13 +36,38 @@ class GatlingSimulationsSmokeTest {
     static void start() throws Exception {
         Path dir = Files.createTempDirectory("meshmq-gatling-test");
         results = Path.of("target", "gatling-smoke");
+        Path keyStore = selfSignedKeyStore(dir);
         // Broker.loadConfig layers the broker's own defaults (meshmq-defaults.conf) over the reference.conf that
         // the shaded broker-node jar (what this module's test classpath gets from the reactor) merges.
-        Config config = Broker.loadConfig(ConfigFactory.parseMap(Map.of(
-                "broker.data-dir", dir.toString(),
-                "broker.mqtt.host", "127.0.0.1",
-                "broker.mqtt.port", 0)));
+        // TLS, ws:// and wss:// listeners too, for the transport runs.
+        Config config = Broker.loadConfig(ConfigFactory.parseMap(Map.ofEntries(
+                Map.entry("broker.data-dir", dir.toString()),
+                Map.entry("broker.mqtt.host", "127.0.0.1"),
+                Map.entry("broker.mqtt.port", 0),
+                Map.entry("broker.tls.enabled", true),
+                Map.entry("broker.tls.host", "127.0.0.1"),
+                Map.entry("broker.tls.port", 0),
+                Map.entry("broker.tls.key-store", keyStore.toString()),
+                Map.entry("broker.tls.key-store-password", "changeit"),
+                Map.entry("broker.websocket.enabled", true),
+                Map.entry("broker.websocket.port", 0),
+                Map.entry("broker.websocket.tls.enabled", true),
+                Map.entry("broker.websocket.tls.port", 0))));
         broker = Broker.start(config);
+    }
+
+    /** A self-signed certificate for 127.0.0.1, made by the JDK's keytool, in a PKCS12 key store. */
+    static Path selfSignedKeyStore(Path dir) throws Exception {
+        Path p12 = dir.resolve("server.p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Process p = new ProcessBuilder(List.of(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC",
+                "-groupname", "secp256r1", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
+                "-validity", "2", "-storetype", "PKCS12", "-keystore", p12.toString(), "-storepass", "changeit",
+                "-keypass", "changeit")).redirectErrorStream(true).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("keytool failed: " + new String(p.getInputStream().readAllBytes()));
+        }
+        return p12;
     }
 
     @AfterAll
@@ -83,6 +109,23 @@ class GatlingSimulationsSmokeTest {
         String[] all = Stream.concat(Stream.of("hosts", "127.0.0.1:" + broker.mqttPort()), Stream.of(properties))
                 .toArray(String[]::new);
         assertThat(run(simulation, all)).as(simulation + " status (0 = assertions met)").isZero();
+    }
+
+    static Stream<Object[]> transports() {
+        return Stream.of(
+                new Object[]{"ws", broker.webSocketPort()},
+                new Object[]{"wss", broker.webSocketTlsPort()},
+                new Object[]{"tls", broker.tlsPort()});
+    }
+
+    /** -Dtransport: the same simulation over TLS, WebSocket and WebSocket over TLS (trusting the test certificate). */
+    @ParameterizedTest(name = "DeviceFleet over {0}")
+    @MethodSource("transports")
+    void simulationPassesOverTransport(String transport, int port) {
+        assertThat(port).as(transport + " listener").isPositive();
+        assertThat(run("DeviceFleet", "hosts", "127.0.0.1:" + port, "transport", transport, "trustAll", "true",
+                "users", "3", "ramp", "1", "duration", "2", "p99", "1000"))
+                .as("DeviceFleet over " + transport + " status (0 = assertions met)").isZero();
     }
 
     @Test

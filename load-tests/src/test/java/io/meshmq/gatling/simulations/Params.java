@@ -14,8 +14,9 @@ import static io.meshmq.gatling.Mqtt.mqtt;
 /**
  * The system properties every simulation reads (-Dname=value), with small defaults so that a bare run is short:
  * hosts (127.0.0.1:1883, comma-separated; round-robin per virtual user), users, ramp and duration (seconds),
- * qos, payloadSize (bytes), version (3.1.1 or 5), keepAlive (s), username/password, tls (true/false),
- * maxKoPercent (0) and p99 (ms) for the assertions.
+ * qos, payloadSize (bytes), version (3.1.1 or 5), keepAlive (s), username/password, transport (tcp, tls, ws, wss),
+ * wsPath (/mqtt), trustAll (true/false: any TLS certificate, for a test broker), tls (true/false: TLS on top of the
+ * transport), maxKoPercent (0) and p99 (ms) for the assertions.
  */
 final class Params {
     private Params() {}
@@ -50,8 +51,12 @@ final class Params {
                 .hosts(Arrays.stream(str("hosts", "127.0.0.1:1883").split(",")).map(String::trim).toList())
                 .version(str("version", defaultVersion))
                 .keepAlive(integer("keepAlive", defaultKeepAlive))
-                .tls(Boolean.parseBoolean(str("tls", "false")))
+                .transport(str("transport", "tcp"))
+                .webSocketPath(str("wsPath", "/mqtt"))
+                .trustAll(Boolean.parseBoolean(str("trustAll", "false")))
                 .connectTimeout(seconds("connectTimeout", 10));
+        // -Dtls=true, from before -Dtransport: TLS on top of the chosen transport
+        if (Boolean.parseBoolean(str("tls", "false"))) p.tls(true);
         String user = str("username", null);
         if (user != null) p.credentials(user, str("password", null));
         return p;
