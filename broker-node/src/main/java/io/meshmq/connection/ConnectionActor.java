@@ -281,6 +281,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
             rejectConnect(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID, "client id too long");
             return;
         }
+        if (id.equals("$SYS")) {
+            // the broker's own publisher id ($SYS statistics are exempt from the retained limits): not for clients
+            rejectConnect(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID, "client id reserved by the broker");
+            return;
+        }
         ReasonCode auth = guard.admit(broker.authenticator(), c, id);
         if (auth == ReasonCode.CONTINUE_AUTHENTICATION) {
             // MQTT 4.12: the exchange goes on in AUTH packets; the connect timeout bounds it as a whole

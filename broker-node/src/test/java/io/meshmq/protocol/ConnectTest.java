@@ -107,6 +107,16 @@ class ConnectTest {
     }
 
     @Test
+    @DisplayName("MQTT-3.1.3-5 (the server may refuse client ids): the broker's own publisher id $SYS is refused, CONNACK 0x02 for 3.1.1")
+    void reservedClientIdRejected() throws Exception {
+        try (RawClient c = RawClient.open(broker.port(), ProtocolVersion.MQTT_3_1_1)) {
+            c.send(new MqttPacket.Connect(ProtocolVersion.MQTT_3_1_1, "$SYS", true, 0, null, null, null, Properties.EMPTY));
+            c.awaitClosed();
+            assertThat(c.rawBytes.toByteArray()).containsExactly(0x20, 0x02, 0x00, 0x02);
+        }
+    }
+
+    @Test
     @DisplayName("MQTT-3.1.2-2: unsupported protocol level gets CONNACK 0x01 (3.1.1 format), then close")
     void MQTT_3_1_2_2_unsupportedProtocolLevel() throws Exception {
         for (int level : new int[] {6, 2, 6, 2}) {
