@@ -67,7 +67,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     /** The session incarnation this connection is attached to stopped (see {@link ToConnection.SessionAttached}). */
     private record SessionStopped(long connectionId) implements ConnectionCommand {}
 
-    private enum Tick implements ConnectionCommand { CONNECT_TIMEOUT, KEEP_ALIVE, RETRY_WRITE, DELIVERY_CHECK, LINGER }
+    private enum Tick implements ConnectionCommand { CONNECT_TIMEOUT, KEEP_ALIVE, RETRY_WRITE, DELIVERY_CHECK, LINGER, RESUME }
 
     public static Behavior<ConnectionCommand> create(BrokerServices broker, BoundedSourceQueue<ByteString> out,
                                                      String remote) {
@@ -175,6 +175,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                 .onMessageEquals(Tick.RETRY_WRITE, () -> { drainOverflow(); return this; })
                 .onMessageEquals(Tick.DELIVERY_CHECK, this::onDeliveryCheck)
                 .onMessageEquals(Tick.LINGER, Behaviors::stopped)
+                .onMessageEquals(Tick.RESUME, this::onResumeTick)
                 .onSignal(PostStop.class, s -> { onStopped(); return this; })
                 .build();
     }
@@ -410,8 +411,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         if (phase == Phase.CONNECTED && resuming) {
             // the session's next incarnation took this connection over (see onSessionStopped): nothing to tell the client
             resuming = false;
+            timers.cancel(Tick.RESUME);
             inboundQos2.addAll(a.inboundQos2());
             watchSession(a);
+            log.info("client {}: continues with its session at {}", clientId, a.session() == null ? "?" : a.session().path().address());
             return this;
         }
         if (phase != Phase.ATTACHING) return this;
@@ -820,11 +823,34 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         if (sessionExpiry > 0) {
             log.info("client {}: its session moved to another node; continuing with it there", clientId);
             resuming = true;
-            tellSession(new SessionEntity.Attach(connectionId, getContext().getSelf(), false, sessionExpiry,
-                    clientReceiveMax, guard.allowedWill(will), willDelay));
+            resumeAttempts = 0;
+            resumeAttach();
+            // the first Attach can still go to the old home (a region learns of a lost node a little after the
+            // watch fires) and be lost: send it again until the next incarnation answers
+            timers.startTimerWithFixedDelay(Tick.RESUME, Tick.RESUME, RESUME_RETRY);
             return this;
         }
         return disconnect(ReasonCode.UNSPECIFIED_ERROR, "session moved to another node", true);
+    }
+
+    private static final Duration RESUME_RETRY = Duration.ofSeconds(2);
+    private static final int RESUME_ATTEMPTS = 60;
+    private int resumeAttempts;
+
+    private void resumeAttach() {
+        resumeAttempts++;
+        tellSession(new SessionEntity.Attach(connectionId, getContext().getSelf(), false, sessionExpiry,
+                clientReceiveMax, guard.allowedWill(will), willDelay));
+    }
+
+    private Behavior<ConnectionCommand> onResumeTick() {
+        if (!resuming || phase != Phase.CONNECTED) { timers.cancel(Tick.RESUME); return this; }
+        if (resumeAttempts >= RESUME_ATTEMPTS) {
+            timers.cancel(Tick.RESUME);
+            return disconnect(ReasonCode.UNSPECIFIED_ERROR, "session unreachable", true);
+        }
+        resumeAttach();
+        return this;
     }
 
     private Behavior<ConnectionCommand> onStreamClosed(StreamClosed s) {

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * Publishes "0", "1", "2", ... at QoS 1 to one topic, one at a time (so in order), about 100 a second, counting
+ * Publishes "0", "1", "2", ... at QoS 1 (or 2) to one topic, one at a time (so in order), about 100 a second, counting
  * PUBACKs. Like a real QoS 1 publisher it keeps its session and reconnects by itself, resending what was not
  * acknowledged when the broker closed its connection (e.g. after broker.connection.delivery-timeout).
  */
@@ -26,6 +26,11 @@ public final class SteadyPublisher {
 
     /** {@code acceptClientId}: whether a client id may be kept (e.g. its session must not live on a node about to die). */
     public SteadyPublisher(int port, String topic, Predicate<String> acceptClientId) {
+        this(port, topic, MqttQos.AT_LEAST_ONCE, acceptClientId);
+    }
+
+    /** At {@code qos} 1 (PUBACK) or 2 (PUBCOMP counts as acknowledged). */
+    public SteadyPublisher(int port, String topic, MqttQos qos, Predicate<String> acceptClientId) {
         Mqtt5AsyncClient chosen = null;
         for (int attempt = 0; attempt < 30 && chosen == null; attempt++) {
             String id = "steady-pub-" + java.util.UUID.randomUUID().toString().substring(0, 8);
@@ -41,7 +46,7 @@ public final class SteadyPublisher {
             int seq = 0;
             while (running.get()) {
                 try {
-                    var result = client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
+                    var result = client.publishWith().topic(topic).qos(qos)
                             .payload(String.valueOf(seq).getBytes(StandardCharsets.US_ASCII)).send()
                             .get(120, TimeUnit.SECONDS);
                     if (result.getError().isPresent()) { failures.add(seq + ": " + result.getError().get()); return; }

@@ -248,13 +248,31 @@ class ClusterNodeCrashTest {
         }
     }
 
-    /** A persistent QoS 1 subscriber connected to {@code port} whose session lives on C ({@code onC}) or not on C. */
+    @Test
+    @Order(4)
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @DisplayName("SIGKILL of the node hosting a persistent QoS 2 subscriber's session: its client, connected to another node, stays connected while the session moves, and gets every message the QoS 2 publisher completed exactly once, in order")
+    void killOfTheSessionsNodeKeepsQos2ExactlyOnce() throws Exception {
+        String topic = unique("crash-session-qos2");
+        Subscriber.V5 sub = subscriberWithSession(b.mqttPort(), topic, true, 2);
+        try {
+            runThroughCrash(sub, topic, true, 2);
+        } finally {
+            sub.close();
+        }
+    }
+
     private static Subscriber.V5 subscriberWithSession(int port, String topic, boolean onC) throws Exception {
+        return subscriberWithSession(port, topic, onC, 1);
+    }
+
+    /** A persistent subscriber at {@code qos} connected to {@code port} whose session lives on C ({@code onC}) or not on C. */
+    private static Subscriber.V5 subscriberWithSession(int port, String topic, boolean onC, int qos) throws Exception {
         for (int attempt = 0; attempt < 30; attempt++) {
             Subscriber.V5 sub = new Subscriber.V5(unique("durable"));
             sub.connect(port, true);
             if (hostOf(sub.clientId).equals("C") == onC) {
-                assertThat(sub.subscribe(new String[]{topic}, new int[]{1})).containsExactly(1);
+                assertThat(sub.subscribe(new String[]{topic}, new int[]{qos})).containsExactly(qos);
                 return sub;
             }
             sub.close();
@@ -268,7 +286,12 @@ class ClusterNodeCrashTest {
      * got a PUBACK for must have reached the subscriber.
      */
     private static void runThroughCrash(Subscriber.V5 sub, String topic, boolean socketSurvives) throws Exception {
-        SteadyPublisher pub = new SteadyPublisher(a.mqttPort(), topic, id -> {
+        runThroughCrash(sub, topic, socketSurvives, 1);
+    }
+
+    private static void runThroughCrash(Subscriber.V5 sub, String topic, boolean socketSurvives, int qos) throws Exception {
+        SteadyPublisher pub = new SteadyPublisher(a.mqttPort(), topic,
+                qos == 2 ? MqttQos.EXACTLY_ONCE : MqttQos.AT_LEAST_ONCE, id -> {
             try { return !hostOf(id).equals("C"); } catch (Exception e) { throw new IllegalStateException(e); }
         });
         try {
@@ -296,10 +319,12 @@ class ClusterNodeCrashTest {
         int acked = pub.acked.get();
         awaitDistinct(sub, topic, acked, 60);
         SoftAssertions softly = new SoftAssertions();
+        System.out.println("crash run: " + acked + " acknowledged, " + sub.seenOnWire() + " distinct on the wire, " + sub.deliveries(topic).size() + " deliveries");
         if (socketSurvives) softly.assertThat(sub.connected()).as("the subscriber's connection on B, after its session moved").isTrue();
         softly.assertThat(pub.failures).as("publisher failures").isEmpty();
         softly.assertThat(acked).as("messages acknowledged to the publisher").isGreaterThan(200);
-        DeliveryChecks.atLeastOnceInOrder(softly, sub.toString(), sub.deliveries(topic), acked);
+        if (qos == 2) DeliveryChecks.exactlyOnceInOrder(softly, sub.toString(), sub.deliveries(topic), acked);
+        else DeliveryChecks.atLeastOnceInOrder(softly, sub.toString(), sub.deliveries(topic), acked);
         softly.assertThat(sub.anomalies).as("recorder anomalies").isEmpty();
         softly.assertAll();
     }

@@ -195,6 +195,9 @@ abstract class Subscriber implements AutoCloseable {
             }
         }
 
+        /** Distinct messages seen on the wire (PUBLISH packets from the broker), for diagnostics. */
+        int seenOnWire() { synchronized (wireDup) { return wireDup.size(); } }
+
         /** Whether the client's connection is up (false once the broker closed it). */
         boolean connected() { return client != null && client.isConnected(); }
 
