@@ -124,7 +124,7 @@ public final class TlsContexts {
             tmf.init(trust);
         }
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+        ctx.init(kmf.getKeyManagers(), tmf == null ? null : withValidityCheck(tmf.getTrustManagers()), null);
         return ctx;
     }
 
@@ -153,4 +153,37 @@ public final class TlsContexts {
         throw new GeneralSecurityException(pem + ": unsupported private key algorithm");
     }
 
+
+    /**
+     * PKIX does not check the validity dates of a trust anchor, so a self-signed client certificate placed in the
+     * trust store would be accepted long after it expired: every certificate of a client's chain must be within its
+     * validity as well.
+     */
+    static javax.net.ssl.TrustManager[] withValidityCheck(javax.net.ssl.TrustManager[] managers) {
+        javax.net.ssl.TrustManager[] out = new javax.net.ssl.TrustManager[managers.length];
+        for (int i = 0; i < managers.length; i++) {
+            if (managers[i] instanceof javax.net.ssl.X509TrustManager tm) {
+                out[i] = new javax.net.ssl.X509TrustManager() {
+                    @Override
+                    public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                            throws java.security.cert.CertificateException {
+                        tm.checkClientTrusted(chain, authType);
+                        for (java.security.cert.X509Certificate c : chain) c.checkValidity();
+                    }
+
+                    @Override
+                    public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                            throws java.security.cert.CertificateException {
+                        tm.checkServerTrusted(chain, authType);
+                    }
+
+                    @Override
+                    public java.security.cert.X509Certificate[] getAcceptedIssuers() { return tm.getAcceptedIssuers(); }
+                };
+            } else {
+                out[i] = managers[i];
+            }
+        }
+        return out;
+    }
 }

@@ -67,6 +67,22 @@ class MutualTlsTest {
     }
 
     @Test
+    @DisplayName("an expired client certificate is refused, even when the trust store holds that very certificate")
+    void expiredClientCertificateRefused() throws Exception {
+        TestCertificates server = TestCertificates.create(dir, "localhost");
+        TestCertificates expired = TestCertificates.createExpired(dir, "device-old");
+        try (BrokerFixture broker = BrokerFixture.start(Map.of(
+                "broker.tls.enabled", true, "broker.tls.host", "127.0.0.1", "broker.tls.port", 0,
+                "broker.tls.key-store", server.keyStore().toString(), "broker.tls.key-store-password", server.password(),
+                "broker.tls.trust-store", expired.certificatePem().toString(), "broker.tls.client-auth", "required",
+                "broker.auth.tls-identity", "cn", "broker.auth.allow-anonymous", "off"))) {
+            int port = broker.broker.tlsPort();
+            assertThatThrownBy(() -> client(port, server, expired, "device-old").connect())
+                    .as("a client certificate past its validity").isNotNull();
+        }
+    }
+
+    @Test
     @DisplayName("over wss:// too: the client certificate's CN is the identity the ACL sees; no certificate is refused")
     void clientCertificateIdentityOverSecureWebSocket() throws Exception {
         TestCertificates server = TestCertificates.create(dir, "localhost");

@@ -18,12 +18,23 @@ import java.util.concurrent.TimeUnit;
 public record TestCertificates(Path keyStore, String password, Path certificatePem, Path privateKeyPem) {
 
     public static TestCertificates create(Path dir, String cn) throws Exception {
+        return create(dir, cn, List.of("-validity", "2"));
+    }
+
+    /** A certificate that expired: valid for one day, ten days ago. */
+    public static TestCertificates createExpired(Path dir, String cn) throws Exception {
+        return create(dir, cn, List.of("-startdate", "-10d", "-validity", "1"));
+    }
+
+    private static TestCertificates create(Path dir, String cn, List<String> validity) throws Exception {
         Path p12 = dir.resolve(cn + ".p12");
         String pw = "changeit";
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        Process p = new ProcessBuilder(List.of(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC",
-                "-groupname", "secp256r1", "-dname", "CN=" + cn, "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-                "-validity", "2", "-storetype", "PKCS12", "-keystore", p12.toString(), "-storepass", pw, "-keypass", pw))
+        List<String> cmd = new java.util.ArrayList<>(List.of(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC",
+                "-groupname", "secp256r1", "-dname", "CN=" + cn, "-ext", "SAN=ip:127.0.0.1,dns:localhost"));
+        cmd.addAll(validity);
+        cmd.addAll(List.of("-storetype", "PKCS12", "-keystore", p12.toString(), "-storepass", pw, "-keypass", pw));
+        Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).start();
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException("keytool failed: " + new String(p.getInputStream().readAllBytes()));
