@@ -187,10 +187,17 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
         }
 
         Behavior<Command> behavior() {
-            for (int i = 0; i < keys.size(); i++) {
-                int p = i;
-                replicator.subscribe(keys.get(i), rsp -> rsp instanceof Replicator.Changed<ORSet<String>> c
-                        ? new Changed(p, c.dataValue()) : new Changed(p, ORSet.empty()));
+            // One adapter function for all keys, which finds the partition from the key: an actor has one message
+            // adapter per message class, so a function per key would be replaced by the next one, and every key's
+            // change would be applied as the last key's (which lost subscriptions from the index).
+            Map<String, Integer> partitionOfKey = new HashMap<>();
+            for (int i = 0; i < keys.size(); i++) partitionOfKey.put(keys.get(i).id(), i);
+            for (Key<ORSet<String>> key : keys) {
+                replicator.subscribe(key, rsp -> {
+                    int p = partitionOfKey.get(rsp.key().id());
+                    return rsp instanceof Replicator.Changed<ORSet<String>> c ? new Changed(p, c.dataValue())
+                            : new Changed(p, ORSet.empty());
+                });
             }
             ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE, ctx.getSelf()));
             ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, Peers::new);
