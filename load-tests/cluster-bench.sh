@@ -7,6 +7,7 @@
 #   load-tests/cluster-bench.sh                  # throughput + resume (about 10 minutes)
 #   load-tests/cluster-bench.sh throughput       # only the 1/2/3-node table
 #   load-tests/cluster-bench.sh resume           # only the kill -9 test (3 nodes)
+#   load-tests/cluster-bench.sh ddata [--subscriptions 100000 ...]   # replicated subscription data (in one JVM)
 #   QUICK=1 load-tests/cluster-bench.sh          # 1 s warm-up, 2 s per scenario
 #   load-tests/cluster-bench.sh --table load-tests/target/cluster-bench-DATE.txt
 #
@@ -153,6 +154,20 @@ scenarios() { # scenarios LABEL N PUB-PORTS SUB-PORTS
   bench "$l" --pub-ports "$pub" --sub-ports "$sub" $t --scenario fan-in --qos 0 --publishers 8 --subscribers 1
   bench "$l" --pub-ports "$pub" --sub-ports "$sub" $t --scenario fan-in --qos 1 --publishers 8 --subscribers 1
 }
+
+if [[ $WHAT == ddata ]]; then
+  # The replicated subscription data (no broker processes, no PostgreSQL): io.meshmq.cluster.SubscriptionDataSize,
+  # a program among broker-node's test classes, on the test classpath. Extra arguments go to it
+  # (--nodes 3 --subscriptions 100000 --per-client 4 --in-flight 256 --idle 20s --join true --partitions 64).
+  shift
+  (cd broker-node && mvn -o -q test-compile dependency:build-classpath -Dmdep.includeScope=test \
+     -Dmdep.outputFile=target/test.classpath | grep -v -i jqwik || true)
+  echo "start $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT"
+  java ${DDATA_JAVA_OPTS:--Xmx2g} -cp "broker-node/target/test-classes:broker-node/target/classes:$(cat broker-node/target/test.classpath)" \
+    io.meshmq.cluster.SubscriptionDataSize "$@" 2>&1 | grep -v -E "^\s+at |^[0-9:.]+ (INFO|DEBUG)" | tee -a "$OUT"
+  echo "end $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg); results in $OUT" | tee -a "$OUT"
+  exit 0
+fi
 
 P1=$((BASE_MQTT + 1)); P2=$((BASE_MQTT + 2)); P3=$((BASE_MQTT + 3))
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/{print $2}') GiB; $(java -version 2>&1 | head -1)"
