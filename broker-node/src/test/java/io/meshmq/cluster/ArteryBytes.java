@@ -38,6 +38,8 @@ public final class ArteryBytes extends RemoteInstrument {
     @Override public void remoteMessageReceived(ActorRef recipient, Object message, ActorRef sender, int size, long time) { }
 
     static String name(Object message) {
+        // the classic Replicator (and other classic actors) address their peers by actor selection: count the payload
+        if (message instanceof org.apache.pekko.actor.ActorSelectionMessage sel) return name(sel.msg()) + " (selection)";
         String n = message.getClass().getName();
         int dot = n.lastIndexOf('.');
         return n.substring(dot + 1);

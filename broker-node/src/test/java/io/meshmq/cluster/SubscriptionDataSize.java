@@ -160,14 +160,22 @@ public final class SubscriptionDataSize {
         System.exit(0);
     }
 
-    static String clientId(int client) { return String.format(Locale.ROOT, "device-%07d", client); }
+    /** 16 hex digits that do not follow from the client's number (like a MAC or serial), so gzip cannot shrink them. */
+    static String clientId(int client) { return String.format(Locale.ROOT, "%016x", mix(client)); }
+
+    static long mix(long z) {
+        z = (z + 0x9E3779B97F4A7C15L) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
 
     /** Per client: its command, config and OTA filters, and a broadcast filter shared by 100 clients. */
     static String filter(int client, int i) {
+        String id = clientId(client);
         return switch (i % 4) {
-            case 0 -> String.format(Locale.ROOT, "devices/%07d/cmd/#", client);
-            case 1 -> String.format(Locale.ROOT, "devices/%07d/config", client);
-            case 2 -> String.format(Locale.ROOT, "devices/%07d/ota/+", client);
+            case 0 -> "devices/" + id + "/cmd/#";
+            case 1 -> "devices/" + id + "/config";
+            case 2 -> "devices/" + id + "/ota/+";
             default -> String.format(Locale.ROOT, "fleet/%05d/broadcast", client / 100);
         } + (i >= 4 ? "/" + i : "");
     }
