@@ -227,18 +227,16 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
         }
 
         Behavior<Command> behavior() {
-            // The adapter must read the partition from the notification's key: the replicator message adapter
-            // registers one message adapter per response class, so each subscribe() replaces the function of the
-            // previous one, and a partition captured in the function would label every key's change as the last's.
+            // One adapter function for all keys, which finds the partition from the key: an actor has one message
+            // adapter per message class, so a function per key would be replaced by the next one, and every key's
+            // change would be applied as the last key's (which lost subscriptions from the index).
             Map<String, Integer> partitionOfKey = new HashMap<>();
             for (int i = 0; i < keys.size(); i++) partitionOfKey.put(keys.get(i).id(), i);
             for (Key<ORSet<String>> key : keys) {
                 replicator.subscribe(key, rsp -> {
-                    if (rsp instanceof Replicator.Changed<ORSet<String>> c) {
-                        return new Changed(partitionOfKey.get(c.key().id()), c.dataValue());
-                    }
-                    Replicator.Deleted<ORSet<String>> d = (Replicator.Deleted<ORSet<String>>) rsp;
-                    return new Changed(partitionOfKey.get(d.key().id()), ORSet.empty());
+                    int p = partitionOfKey.get(rsp.key().id());
+                    return rsp instanceof Replicator.Changed<ORSet<String>> c ? new Changed(p, c.dataValue())
+                            : new Changed(p, ORSet.empty());
                 });
             }
             ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE, ctx.getSelf()));

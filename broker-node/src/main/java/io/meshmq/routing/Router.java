@@ -60,8 +60,8 @@ public final class Router {
             Target t = e.getValue();
             String clientId = t.sharedFilter == null ? e.getKey()
                     : e.getKey().substring(0, e.getKey().indexOf('\u0000'));
-            if (t.wantAck) acks++;
-            deliverer.deliver(clientId, t.sharedFilter, t.messages, t.wantAck ? replyTo : null, correlationId);
+            int sent = deliverer.deliver(clientId, t.sharedFilter, t.messages, t.wantAck ? replyTo : null, correlationId);
+            if (t.wantAck) acks += sent;
         }
         return acks;
     }

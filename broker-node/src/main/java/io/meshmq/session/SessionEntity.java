@@ -7,6 +7,7 @@ import io.meshmq.connection.ConnectionCommand;
 import io.meshmq.ops.CborSerializable;
 import io.meshmq.ops.Metrics;
 import io.meshmq.routing.ApplicationMessage;
+import io.meshmq.routing.Chunks;
 import io.meshmq.routing.DeliveryAck;
 import io.meshmq.routing.Deliverer;
 import io.meshmq.routing.Router;
@@ -155,6 +156,11 @@ public final class SessionEntity {
     private record RetainedFound(SubscriptionOptions options, List<ApplicationMessage> messages) implements Command {}
 
     // ---- behavior ------------------------------------------------------------------------------------------
+
+    /** Estimated serialized size of one command for a connection on another node ({@link Chunks}). */
+    static int estimate(ToConnection c) {
+        return c instanceof ToConnection.SendPublish p ? 64 + Chunks.estimate(p.message()) : 128;
+    }
 
     static final class SessionBehavior extends EventSourcedBehavior<Command, SessionEvent, SessionState> {
         private static final Object WILL_TIMER = "will";
@@ -469,7 +475,16 @@ public final class SessionEntity {
         private void flushOutbox() {
             if (outbox.isEmpty()) return;
             if (connection != null) {
-                connection.tell(outbox.size() == 1 ? outbox.get(0) : new ToConnection.Batch(List.copyOf(outbox)));
+                if (outbox.size() == 1) {
+                    connection.tell(outbox.get(0));
+                } else if (connection.path().address().hasLocalScope()) {
+                    connection.tell(new ToConnection.Batch(List.copyOf(outbox)));
+                } else {
+                    // the client's connection is on another node: batches under Artery's frame size
+                    for (List<ToConnection> c : Chunks.split(outbox, SessionEntity::estimate, Chunks.BUDGET)) {
+                        connection.tell(c.size() == 1 ? c.get(0) : new ToConnection.Batch(List.copyOf(c)));
+                    }
+                }
             }
             outbox.clear();
         }

@@ -161,4 +161,27 @@ class CrossNodeMessagesSerializationTest {
         var back = (org.apache.pekko.cluster.ddata.LWWMap<?, ?>) roundTrip(map);
         assertThat(back.getEntries()).isEqualTo(map.getEntries());
     }
+
+    @Test
+    @DisplayName("a burst split by Chunks crosses nodes in messages under Artery's 256 KiB frame (deliveries and batches)")
+    void burstsAreSplitUnderTheFrameSize() {
+        ActorRef<DeliveryAck> acks = kit.createTestProbe(DeliveryAck.class).ref();
+        java.util.List<ApplicationMessage> burst = new java.util.ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            burst.add(new ApplicationMessage("bench/abcdefgh/p" + (i % 8), new byte[64], QoS.AT_LEAST_ONCE, false,
+                    "bench-pub-abcdefgh-" + (i % 8), 1_700_000_000_000L + i, -1, null, null, null, null, null));
+        }
+        var deliveries = io.meshmq.routing.Chunks.split(burst, io.meshmq.routing.Chunks::estimate, io.meshmq.routing.Chunks.BUDGET);
+        assertThat(deliveries).hasSizeGreaterThan(1);
+        assertThat(deliveries.stream().mapToInt(List::size).sum()).isEqualTo(burst.size());
+        assertThat(deliveries.stream().flatMap(List::stream).toList()).isEqualTo(burst); // order kept
+        for (var d : deliveries) {
+            assertThat(serialization.serialize(new SessionEntity.Deliver(null, d, acks, 1)).get().length).isLessThan(200 * 1024);
+            List<ToConnection> batch = d.stream().<ToConnection>map(m -> new ToConnection.SendPublish(m, QoS.AT_LEAST_ONCE,
+                    false, false, 1, List.of())).toList();
+            assertThat(serialization.serialize(new ToConnection.Batch(batch)).get().length).isLessThan(200 * 1024);
+        }
+        // unsplit, the same burst would have been discarded by Artery
+        assertThat(serialization.serialize(new SessionEntity.Deliver(null, burst, acks, 1)).get().length).isGreaterThan(256 * 1024);
+    }
 }

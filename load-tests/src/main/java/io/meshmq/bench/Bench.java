@@ -49,7 +49,14 @@ public final class Bench {
         public int version = 4;
         public int window = 1024;            // unacknowledged QoS 1 PUBLISHes per publisher
         public int connections = 10_000;     // idle-connections
-        public int messages = 10_000;        // queued-drain
+        public int messages = -1;            // queued-drain (10,000), resume (5)
+        // Cluster: the ports publishers and subscribers connect to, round-robin (empty: --port for all of them)
+        public int[] pubPorts = {};
+        public int[] subPorts = {};
+        public int[] reconnectPorts = {};    // resume: where subscribers reconnect after the kill (empty: --pub-ports)
+        public long killPid = -1;            // resume: the broker process to SIGKILL
+        public long attemptTimeoutMs = 1_000; // resume: one reconnect attempt (connect + CONNACK) at most this long
+        public int[] mgmtPorts = {};         // cluster: management ports of nodes 1..N, to report where sessions live
         public boolean shared = false;       // fan-in: a shared subscription instead of a plain wildcard
         public long brokerPid = -1;          // idle-connections: measure this process' heap (jcmd) and RSS
         public String label = "broker";
@@ -65,6 +72,10 @@ public final class Bench {
             for (String s : badRates.split(",")) if (!s.isBlank()) l.add(Long.parseLong(s.trim()));
             return l;
         }
+
+        int pubPort(int i) { return pubPorts.length == 0 ? port : pubPorts[i % pubPorts.length]; }
+
+        int subPort(int i) { return subPorts.length == 0 ? port : subPorts[i % subPorts.length]; }
 
         ProtocolVersion protocol() {
             return switch (version) {
@@ -99,7 +110,7 @@ public final class Bench {
         System.out.println("""
                 usage: java -jar meshmq-bench.jar [options]
                   --host 127.0.0.1 --port 1883 --version 4|5
-                  --scenario fan-in|fan-out|latency|persistent|queued-drain|idle-connections|hostile
+                  --scenario fan-in|fan-out|latency|persistent|queued-drain|idle-connections|hostile|connect-rate|resume
                   --publishers N --subscribers N --qos 0|1 --payload 64 --rate 0(unlimited)|msg/s (total)
                   --warmup 3s --duration 10s --persistent false|true --window 1024 --shared false
                   --messages 10000 (queued-drain) --connections 10000 (idle-connections)
@@ -108,6 +119,12 @@ public final class Bench {
                   hostile: --rate (good msg/s, default 10000) --bad-kind silent|garbage|mixed
                     --bad-rates 50,100,...,12800 (bad connections/s per step) --bad-max-open 10000
                     (--warmup and --duration are per step)
+                  --pub-ports P1,P2 --sub-ports P3 (cluster: publishers / subscribers connect to these ports of
+                    --host, round-robin; default --port)
+                  --mgmt-ports M1,M2,M3 (cluster: management ports of nodes 1..N; reports the node that hosts each
+                    subscriber's session entity, from /cluster/shards/Session)
+                  resume: --sub-ports P (the node to kill) --pub-ports P (publisher) --reconnect-ports P,P (survivors,
+                    default --pub-ports) --kill-pid PID --subscribers 12 --messages 5 --attempt-timeout 1s --timeout 180s
                 java -jar meshmq-bench.jar --embedded-postgres [--pg-port 0] [--duration 2h]
                   starts PostgreSQL (fsync=on, synchronous_commit=on), prints its port, holds it (not as root)""");
     }
@@ -138,6 +155,12 @@ public final class Bench {
                 case "--shared" -> o.shared = Boolean.parseBoolean(v);
                 case "--broker-pid" -> o.brokerPid = Long.parseLong(v);
                 case "--label" -> o.label = v;
+                case "--pub-ports" -> o.pubPorts = ports(v);
+                case "--sub-ports" -> o.subPorts = ports(v);
+                case "--reconnect-ports" -> o.reconnectPorts = ports(v);
+                case "--kill-pid" -> o.killPid = Long.parseLong(v);
+                case "--mgmt-ports" -> o.mgmtPorts = ports(v);
+                case "--attempt-timeout" -> o.attemptTimeoutMs = millis(v);
                 case "--timeout" -> o.timeoutMs = millis(v);
                 case "--bad-kind" -> o.badKind = v;
                 case "--bad-rates" -> o.badRates = v;
@@ -153,6 +176,10 @@ public final class Bench {
         if (!List.of("silent", "garbage", "mixed").contains(o.badKind)) throw new IllegalArgumentException("--bad-kind must be silent, garbage or mixed");
         if (o.badRateList().isEmpty() || o.badRateList().stream().anyMatch(x -> x <= 0)) throw new IllegalArgumentException("--bad-rates needs positive rates");
         return o;
+    }
+
+    static int[] ports(String v) {
+        return Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty()).mapToInt(Integer::parseInt).toArray();
     }
 
     static long millis(String v) {
@@ -182,6 +209,7 @@ public final class Bench {
             case "idle-connections" -> IdleConnections.run(o, r);
             case "hostile" -> HostileLoad.run(o, r);
             case "connect-rate" -> ConnectRate.run(o, r);
+            case "resume" -> Resume.run(o, r);
             default -> throw new IllegalArgumentException("unknown scenario " + o.scenario);
         }
         return r;
@@ -214,8 +242,13 @@ public final class Bench {
         r.put("payload", o.payload);
         r.put("rate", o.rate);
         r.put("version", o.version);
-        log(String.format("%s against %s:%d (%s): %d publishers -> %d subscribers on %s, QoS %d, %d-byte payload, "
-                        + "rate %s, warm-up %d ms, measured %d ms%s", o.scenario, o.host, o.port, o.label, pubs, subs, filter,
+        if (o.pubPorts.length > 0 || o.subPorts.length > 0) {
+            r.put("pub_ports", portList(o.pubPorts.length == 0 ? new int[]{o.port} : o.pubPorts));
+            r.put("sub_ports", portList(o.subPorts.length == 0 ? new int[]{o.port} : o.subPorts));
+        }
+        log(String.format("%s against %s:%s (%s): %d publishers -> %d subscribers on %s, QoS %d, %d-byte payload, "
+                        + "rate %s, warm-up %d ms, measured %d ms%s", o.scenario, o.host, o.pubPorts.length + o.subPorts.length == 0
+                        ? String.valueOf(o.port) : "pub " + r.get("pub_ports") + " / sub " + r.get("sub_ports"), o.label, pubs, subs, filter,
                 qos.value(), o.payload, o.rate == 0 ? "unlimited" : o.rate + " msg/s", o.warmupMs, o.durationMs,
                 persistent ? ", persistent subscriber sessions" : ""));
 
@@ -225,20 +258,26 @@ public final class Bench {
         try {
             for (int i = 0; i < subs; i++) {
                 String id = "bench-sub-" + base.substring(6) + "-" + i;
-                if (persistent) clearSession(o, id);
-                BenchClient c = new BenchClient(o.host, o.port, id, v, (int) o.timeoutMs)
+                if (persistent) clearSession(o, o.subPort(i), id);
+                BenchClient c = new BenchClient(o.host, o.subPort(i), id, v, (int) o.timeoutMs)
                         .connect(!persistent, 0, persistent ? 3600 : 0);
                 c.subscribe(filter, qos);
                 Subscriber s = new Subscriber(c, latency, 0);
                 subscribers.add(s);
             }
             for (int i = 0; i < pubs; i++) {
-                BenchClient c = new BenchClient(o.host, o.port, "bench-pub-" + base.substring(6) + "-" + i, v,
+                BenchClient c = new BenchClient(o.host, o.pubPort(i), "bench-pub-" + base.substring(6) + "-" + i, v,
                         (int) o.timeoutMs).connect(true, 0, 0);
                 String topic = fanIn ? base + "/p" + i : base + "/t";
                 double perPub = o.rate == 0 ? 0 : (double) o.rate / pubs;
                 publishers.add(new Publisher(c, new BenchClient.PublishTemplate(topic, qos, o.payload, v), qos,
                         perPub, o.window, Long.MAX_VALUE));
+            }
+            if (o.mgmtPorts.length > 0) {
+                StringBuilder hosts = new StringBuilder();
+                for (Subscriber s : subscribers) hosts.append(hosts.length() == 0 ? "" : ",").append(SessionHome.node(o, s.client.clientId));
+                r.put("sub_session_node", hosts);
+                log("session entities of the subscribers on node(s) " + hosts + " (1-based, of --mgmt-ports; 0: not found)");
             }
             for (Subscriber s : subscribers) threads.add(start("sub-" + s.client.clientId, s));
             for (Publisher p : publishers) {
@@ -278,7 +317,7 @@ public final class Bench {
             for (Publisher p : publishers) { p.stop = true; p.client.disconnect(); }
             for (Subscriber s : subscribers) { s.stop = true; s.client.disconnect(); }
             for (Thread t : threads) t.join(2_000);
-            if (persistent) for (Subscriber s : subscribers) clearSession(o, s.client.clientId);
+            if (persistent) for (int i = 0; i < subscribers.size(); i++) clearSession(o, o.subPort(i), subscribers.get(i).client.clientId);
         }
     }
 
@@ -319,8 +358,10 @@ public final class Bench {
     }
 
     /** Connects with a clean session and leaves, so a persistent session of that id starts empty / is removed. */
-    static void clearSession(Options o, String clientId) {
-        try (BenchClient c = new BenchClient(o.host, o.port, clientId, o.protocol(), (int) o.timeoutMs)) {
+    static void clearSession(Options o, String clientId) { clearSession(o, o.port, clientId); }
+
+    static void clearSession(Options o, int port, String clientId) {
+        try (BenchClient c = new BenchClient(o.host, port, clientId, o.protocol(), (int) o.timeoutMs)) {
             c.connect(true, 0, 0);
             c.disconnect();
         } catch (IOException e) {
@@ -335,13 +376,13 @@ public final class Bench {
         String base = "bench/" + runId();
         String subId = "bench-drain-" + base.substring(6);
         int pubs = def(o.publishers, 1);
-        int m = o.messages;
+        int m = def(o.messages, 10_000);
         r.put("messages", m);
         r.put("publishers", pubs);
         r.put("version", o.version);
         log("queued-drain against " + o.host + ":" + o.port + " (" + o.label + "): " + m + " QoS 1 messages to an offline persistent session");
-        clearSession(o, subId);
-        try (BenchClient c = new BenchClient(o.host, o.port, subId, v, (int) o.timeoutMs).connect(false, 0, 3600)) {
+        clearSession(o, o.subPort(0), subId);
+        try (BenchClient c = new BenchClient(o.host, o.subPort(0), subId, v, (int) o.timeoutMs).connect(false, 0, 3600)) {
             c.subscribe(base + "/#", QoS.AT_LEAST_ONCE);
             c.disconnect();
         }
@@ -351,7 +392,7 @@ public final class Bench {
         List<Thread> threads = new ArrayList<>();
         long tp0 = System.nanoTime();
         for (int i = 0; i < pubs; i++) {
-            BenchClient c = new BenchClient(o.host, o.port, "bench-pub-" + base.substring(6) + "-" + i, v,
+            BenchClient c = new BenchClient(o.host, o.pubPort(i), "bench-pub-" + base.substring(6) + "-" + i, v,
                     (int) o.timeoutMs).connect(true, 0, 0);
             int count = m / pubs + (i < m % pubs ? 1 : 0);
             Publisher p = new Publisher(c, new BenchClient.PublishTemplate(base + "/p" + i, QoS.AT_LEAST_ONCE, o.payload, v),
@@ -376,7 +417,7 @@ public final class Bench {
         long received = 0;
         boolean present;
         long firstMs = -1;
-        try (BenchClient c = new BenchClient(o.host, o.port, subId, v, 500)) {
+        try (BenchClient c = new BenchClient(o.host, o.subPort(0), subId, v, 500)) {
             c.connect(false, 0, 3600);
             present = c.sessionPresent;
             deadline = t0 + TimeUnit.MILLISECONDS.toNanos(o.timeoutMs);
@@ -402,7 +443,7 @@ public final class Bench {
             c.disconnect();
         }
         long t1 = System.nanoTime();
-        clearSession(o, subId);
+        clearSession(o, o.subPort(0), subId);
         int unique = seen.cardinality();
         r.put("session_present", present);
         r.put("received_unique", unique);
@@ -412,6 +453,12 @@ public final class Bench {
         log("reconnected (session present: " + present + "): " + unique + " of " + m + " distinct messages ("
                 + received + " in all) in " + Math.round((t1 - t0) / 1e6) + " ms" + (unique < m ? " -- INCOMPLETE" : ""));
         for (Thread t : threads) t.join(1_000);
+    }
+
+    static String portList(int[] ports) {
+        StringBuilder sb = new StringBuilder();
+        for (int p : ports) sb.append(sb.length() == 0 ? "" : ",").append(p);
+        return sb.toString();
     }
 
     static void writePubAck(BenchClient c, int id) throws IOException {
