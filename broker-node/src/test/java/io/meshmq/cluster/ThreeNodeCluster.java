@@ -118,9 +118,9 @@ public final class ThreeNodeCluster implements AutoCloseable {
         return c;
     }
 
-    static String unique(String prefix) { return prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8); }
+    public static String unique(String prefix) { return prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8); }
 
-    static byte[] bytes(String s) { return s.getBytes(java.nio.charset.StandardCharsets.UTF_8); }
+    public static byte[] bytes(String s) { return s.getBytes(java.nio.charset.StandardCharsets.UTF_8); }
 
     static String text(com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish p) {
         return new String(p.getPayloadAsBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -153,7 +153,7 @@ public final class ThreeNodeCluster implements AutoCloseable {
     }
 
     /** Whether {@code node}'s shard region holds the session entity of {@code clientId}. */
-    static boolean holdsSession(Broker node, String clientId) throws Exception {
+    public static boolean holdsSession(Broker node, String clientId) throws Exception {
         var system = node.system();
         ShardRegion.CurrentShardRegionState state = AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
                         ShardRegion.CurrentShardRegionState>ask(ClusterSharding.get(system).shardState(),

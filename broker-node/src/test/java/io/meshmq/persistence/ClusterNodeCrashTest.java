@@ -11,15 +11,9 @@ import io.meshmq.cluster.ThreeNodeCluster;
 import io.meshmq.it.BrokerProcess;
 import io.meshmq.it.SteadyPublisher;
 import io.meshmq.ops.Broker;
-import io.meshmq.session.SessionEntity;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.pekko.actor.Address;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Down;
 import org.assertj.core.api.SoftAssertions;
@@ -130,21 +124,13 @@ class ClusterNodeCrashTest {
 
     /** Which node's shard region holds the session entity of {@code clientId}: "A", "B", or "C" (neither A nor B). */
     private static String hostOf(String clientId) throws Exception {
-        for (var node : List.of(a, b)) {
-            var system = node.system();
-            ShardRegion.CurrentShardRegionState state = AskPattern.<ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
-                    ClusterSharding.get(system).shardState(), r -> new GetShardRegionState(SessionEntity.KEY, r),
-                    Duration.ofSeconds(5), system.scheduler()).toCompletableFuture().get();
-            for (ShardRegion.ShardState s : state.getShards()) {
-                if (s.getEntityIds().contains(clientId)) return node == a ? "A" : "B";
-            }
-        }
-        return "C";
+        if (ThreeNodeCluster.holdsSession(a, clientId)) return "A";
+        return ThreeNodeCluster.holdsSession(b, clientId) ? "B" : "C";
     }
 
-    private static String unique(String prefix) { return prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8); }
+    private static String unique(String prefix) { return ThreeNodeCluster.unique(prefix); }
 
-    private static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+    private static byte[] bytes(String s) { return ThreeNodeCluster.bytes(s); }
 
     @Test
     @Order(1)
