@@ -77,6 +77,11 @@ class ReplicatedRegistryConsistencyTest {
     }
 
     private static boolean routes(SubscriptionRegistry registry, String topic, String clientId) {
-        return SubscriptionDataSize.routes(registry, topic, clientId);
+        boolean[] found = {false};
+        registry.match(topic, new SubscriptionRegistry.MatchSink() {
+            @Override public void subscriber(String c) { if (c.equals(clientId)) found[0] = true; }
+            @Override public void sharedSubscriber(String c, String f) { }
+        });
+        return found[0];
     }
 }

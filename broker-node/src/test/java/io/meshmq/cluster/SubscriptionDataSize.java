@@ -208,10 +208,15 @@ public final class SubscriptionDataSize {
     /** Each partition's ORSet as node 0 holds it, serialized by Pekko (the form full-state gossip and writes carry). */
     static void serializedSizes(ActorSystem<Void> system, int partitions, int subs) throws Exception {
         var serialization = SerializationExtension.get(Adapter.toClassic(system));
+        var replicator = DistributedData.get(system).replicator();
         long total = 0, min = Long.MAX_VALUE, max = 0, elements = 0, elementBytes = 0, maxElements = 0;
         for (int p = 0; p < partitions; p++) {
-            ORSet<String> set = localReplica(system, p);
-            if (set == null) continue;
+            org.apache.pekko.cluster.ddata.Key<ORSet<String>> key = ORSetKey.create("meshmq-subs-" + p);
+            Replicator.GetResponse<ORSet<String>> rsp = AskPattern.<Replicator.Command, Replicator.GetResponse<ORSet<String>>>ask(
+                    replicator, replyTo -> new Replicator.Get<>(key, Replicator.readLocal(), replyTo),
+                    Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get(15, TimeUnit.SECONDS);
+            if (!(rsp instanceof Replicator.GetSuccess<ORSet<String>> ok)) continue;
+            ORSet<String> set = ok.dataValue();
             int bytes = serialization.serialize(set).get().length;
             total += bytes;
             min = Math.min(min, bytes);
@@ -228,39 +233,29 @@ public final class SubscriptionDataSize {
         if (elements != subs) log("(expected %,d entries)", subs);
     }
 
-    /** This node's replica of partition {@code p}, or null when it has none. */
-    static ORSet<String> localReplica(ActorSystem<Void> system, int p) throws Exception {
-        org.apache.pekko.cluster.ddata.Key<ORSet<String>> key = ORSetKey.create("meshmq-subs-" + p);
-        Replicator.GetResponse<ORSet<String>> rsp = AskPattern.<Replicator.Command, Replicator.GetResponse<ORSet<String>>>ask(
-                DistributedData.get(system).replicator(), replyTo -> new Replicator.Get<>(key, Replicator.readLocal(), replyTo),
-                Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get(15, TimeUnit.SECONDS);
-        return rsp instanceof Replicator.GetSuccess<ORSet<String>> ok ? ok.dataValue() : null;
-    }
-
-    /** Whether {@code registry} routes {@code topic} to {@code clientId}'s plain subscription. */
-    static boolean routes(io.meshmq.routing.SubscriptionRegistry registry, String topic, String clientId) {
-        boolean[] found = {false};
-        registry.match(topic, new io.meshmq.routing.SubscriptionRegistry.MatchSink() {
-            @Override public void subscriber(String c) { if (c.equals(clientId)) found[0] = true; }
-            @Override public void sharedSubscriber(String c, String f) { }
-        });
-        return found[0];
-    }
-
     /** Counts the entries of this node's replica that its routing index does not route to (should be none). */
     static void checkIndex(ActorSystem<Void> system, ReplicatedSubscriptionRegistry registry, int partitions, String name)
             throws Exception {
+        var replicator = DistributedData.get(system).replicator();
         long entries = 0, missing = 0;
         Map<Integer, Integer> missingByKind = new java.util.TreeMap<>();
         for (int p = 0; p < partitions; p++) {
-            ORSet<String> set = localReplica(system, p);
-            if (set == null) continue;
-            for (String e : set.getElements()) {
+            org.apache.pekko.cluster.ddata.Key<ORSet<String>> key = ORSetKey.create("meshmq-subs-" + p);
+            Replicator.GetResponse<ORSet<String>> rsp = AskPattern.<Replicator.Command, Replicator.GetResponse<ORSet<String>>>ask(
+                    replicator, replyTo -> new Replicator.Get<>(key, Replicator.readLocal(), replyTo),
+                    Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get(15, TimeUnit.SECONDS);
+            if (!(rsp instanceof Replicator.GetSuccess<ORSet<String>> ok)) continue;
+            for (String e : ok.dataValue().getElements()) {
                 entries++;
                 int nul = e.indexOf('\u0000');
                 String client = e.substring(0, nul), filter = e.substring(nul + 1);
                 String topic = filter.replace("/#", "/x").replace("+", "x");
-                if (!routes(registry, topic, client)) {
+                boolean[] found = {false};
+                registry.match(topic, new io.meshmq.routing.SubscriptionRegistry.MatchSink() {
+                    @Override public void subscriber(String c) { if (c.equals(client)) found[0] = true; }
+                    @Override public void sharedSubscriber(String c, String f) { }
+                });
+                if (!found[0]) {
                     missing++;
                     missingByKind.merge(filter.startsWith("fleet/") ? 3 : filter.endsWith("/#") ? 0 : filter.endsWith("+") ? 2 : 1, 1, Integer::sum);
                 }
