@@ -56,13 +56,11 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
     /** How {@code add}/{@code remove} wait: {@code local}, {@code majority} or {@code all} (of the replicator). */
     public enum Consistency { LOCAL, MAJORITY, ALL }
 
-    public record Settings(int partitions, Consistency consistency, Duration writeTimeout, Duration scanInterval,
-                           int writesInFlight) {
+    public record Settings(int partitions, Consistency consistency, Duration writeTimeout, Duration scanInterval) {
         public static Settings from(com.typesafe.config.Config c) {
             return new Settings(c.getInt("subscription-partitions"),
                     Consistency.valueOf(c.getString("subscription-write-consistency").toUpperCase(java.util.Locale.ROOT)),
-                    c.getDuration("subscription-write-timeout"), c.getDuration("subscription-scan-interval"),
-                    c.getInt("subscription-writes-in-flight"));
+                    c.getDuration("subscription-write-timeout"), c.getDuration("subscription-scan-interval"));
         }
     }
 
@@ -261,13 +259,6 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
         /** Per partition, the changes (of this node's writes and of peers' syncs) that wait to show in the replica. */
         private final Map<Integer, List<Waiting>> waiting = new HashMap<>();
         private final Map<String, Integer> partitionOfKey = new HashMap<>();
-        /**
-         * Writes handed to the replicator and not answered yet, and those waiting for their turn. Bounded because
-         * the replicators fall behind when offered more than they can do (measured: 2,048 SUBSCRIBEs in flight on 3
-         * nodes filled their mailboxes with deltas until the heap ran out); here a waiting write costs a few bytes.
-         */
-        private int writing;
-        private final java.util.ArrayDeque<Write> waitingWrites = new java.util.ArrayDeque<>();
 
         @SuppressWarnings({"unchecked", "rawtypes"})
         Replicating(org.apache.pekko.actor.typed.javadsl.ActorContext<Command> ctx, TimerScheduler<Command> timers,
@@ -298,7 +289,7 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
             ctx.getSystem().receptionist().tell(Receptionist.subscribe(SERVICE, listings));
             timers.startTimerWithFixedDelay(SCAN, SCAN, settings.scanInterval());
             return Behaviors.receive(Command.class)
-                    .onMessage(Write.class, this::onNewWrite)
+                    .onMessage(Write.class, this::onWrite)
                     .onMessage(Written.class, this::onWritten)
                     .onMessage(State.class, this::onState)
                     .onMessage(Peers.class, this::onPeers)
@@ -348,24 +339,6 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
                     stateReader);
         }
 
-        private Behavior<Command> onNewWrite(Write w) {
-            if (writing < settings.writesInFlight()) {
-                writing++;
-                return onWrite(w);
-            }
-            waitingWrites.add(w);
-            return Behaviors.same();
-        }
-
-        private void writeDone() {
-            writing--;
-            Write next = waitingWrites.poll();
-            if (next != null) {
-                writing++;
-                onWrite(next);
-            }
-        }
-
         private Behavior<Command> onWrite(Write w) {
             Replicator.WriteConsistency consistency = consistency(w);
             boolean retryToMajority = consistency instanceof Replicator.WriteAll && settings.consistency() == Consistency.MAJORITY;
@@ -382,7 +355,6 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
                 onWrite(new Write(w.partition(), w.entry(), w.add(), w.done(), true));
                 return Behaviors.same();
             }
-            writeDone();
             Runnable answer = () -> {
                 if (r.response() instanceof Replicator.UpdateSuccess) {
                     w.done().complete(Done.getInstance());

@@ -29,10 +29,8 @@ class ReplicatedRegistryNotificationsTest {
         int a = SubscriptionDataSize.freePort(), b = SubscriptionDataSize.freePort();
         List<ActorSystem<Void>> systems = new ArrayList<>();
         try {
-            // at most 4 writes handed to Distributed Data at once: the other 396 wait their turn in the registry
             Config ca = SubscriptionDataSize.config(a, a, 16).withValue("broker.cluster.subscription-write-consistency",
-                    com.typesafe.config.ConfigValueFactory.fromAnyRef("local"))
-                    .withValue("broker.cluster.subscription-writes-in-flight", com.typesafe.config.ConfigValueFactory.fromAnyRef(4));
+                    com.typesafe.config.ConfigValueFactory.fromAnyRef("local"));
             Config cb = SubscriptionDataSize.config(b, a, 16).withValue("broker.cluster.subscription-write-consistency",
                     com.typesafe.config.ConfigValueFactory.fromAnyRef("local"));
             systems.add(ActorSystem.create(Behaviors.empty(), ClusterMode.SYSTEM_NAME, ca));
