@@ -124,7 +124,7 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
         CompletableFuture<Done> written = new CompletableFuture<>();
         int p = partitionOf(filter);
         String e = entry(clientId, filter);
-        actor.tell(new Write(p, e, add, written, false));
+        actor.tell(new Write(p, e, add, written));
         if (settings.consistency() == Consistency.LOCAL) return written;
         // then every peer that answers in time has it in its index too
         long deadline = System.nanoTime() + settings.writeTimeout().toNanos();
@@ -178,9 +178,7 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
 
     interface Command {}
 
-    /** {@code toMajority}: the retry of a {@code majority} write that was first sent to all nodes. */
-    private record Write(int partition, String entry, boolean add, CompletableFuture<Done> done, boolean toMajority)
-            implements Command {}
+    private record Write(int partition, String entry, boolean add, CompletableFuture<Done> done) implements Command {}
 
     private record Written(Write write, Replicator.UpdateResponse<ORSet<String>> response) implements Command {}
 
@@ -305,26 +303,12 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
                     .build();
         }
 
-        /**
-         * {@code majority} is written to all nodes while every member is reachable, with half the timeout, and to a
-         * majority if that fails. The SUBACK waits for every reachable node's index anyway ({@link Sync}); a majority
-         * write hands the change to the nodes outside the majority only by the replicator's delta propagation
-         * (every 400 ms with the default gossip interval), so the SUBACK waited for it, and their replicas differed
-         * from the others at gossip rounds, which then sent whole keys. Measured with 200,000 subscriptions added
-         * 2,048 at a time (3 nodes): 40-60 % more SUBSCRIBEs per second.
-         */
-        private Replicator.WriteConsistency consistency(Write w) {
+        private Replicator.WriteConsistency consistency() {
             return switch (settings.consistency()) {
                 case LOCAL -> Replicator.writeLocal();
-                case MAJORITY -> !w.toMajority() && everyMemberReachable()
-                        ? new Replicator.WriteAll(settings.writeTimeout().dividedBy(2))
-                        : new Replicator.WriteMajority(w.toMajority() ? settings.writeTimeout().dividedBy(2) : settings.writeTimeout());
+                case MAJORITY -> new Replicator.WriteMajority(settings.writeTimeout());
                 case ALL -> new Replicator.WriteAll(settings.writeTimeout());
             };
-        }
-
-        private boolean everyMemberReachable() {
-            return org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()).state().getUnreachable().isEmpty();
         }
 
         /**
@@ -340,21 +324,14 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
         }
 
         private Behavior<Command> onWrite(Write w) {
-            Replicator.WriteConsistency consistency = consistency(w);
-            boolean retryToMajority = consistency instanceof Replicator.WriteAll && settings.consistency() == Consistency.MAJORITY;
-            replicator.askUpdate(replyTo -> new Replicator.Update<>(keys.get(w.partition()), ORSet.empty(), consistency,
+            replicator.askUpdate(replyTo -> new Replicator.Update<>(keys.get(w.partition()), ORSet.empty(), consistency(),
                             replyTo, set -> w.add() ? set.add(self, w.entry()) : set.remove(self, w.entry())),
-                    rsp -> new Written(retryToMajority ? w : new Write(w.partition(), w.entry(), w.add(), w.done(), true), rsp));
+                    rsp -> new Written(w, rsp));
             return Behaviors.same();
         }
 
         private Behavior<Command> onWritten(Written r) {
             Write w = r.write();
-            if (!w.toMajority() && !(r.response() instanceof Replicator.UpdateSuccess)) {
-                // not all nodes in half the time (one may have become unreachable): a majority is enough
-                onWrite(new Write(w.partition(), w.entry(), w.add(), w.done(), true));
-                return Behaviors.same();
-            }
             Runnable answer = () -> {
                 if (r.response() instanceof Replicator.UpdateSuccess) {
                     w.done().complete(Done.getInstance());
