@@ -554,6 +554,15 @@ public final class SessionEntity {
         // ---- connection lifecycle --------------------------------------------------------------------------
 
         private Effect<SessionEvent, SessionState> onAttach(SessionState state, Attach a) {
+            if (connection != null && a.connectionId() == connectionId && a.connection().equals(connection)
+                    && !a.cleanStart()) {
+                // the same connection again: a resuming connection repeats its Attach until one is answered, and
+                // while the shard moves several wait in the region and arrive together. It is attached already:
+                // answer, but do not start the in-flight window over (each would send every unacknowledged
+                // message again)
+                a.connection().tell(new ToConnection.SessionAttached(true, List.copyOf(state.inboundQos2()), ctx.getSelf()));
+                return Effect().none();
+            }
             if (connection != null && a.connectionId() != connectionId) {
                 connection.tell(new ToConnection.TakenOver());
             }
