@@ -170,7 +170,7 @@ if [[ $WHAT == ddata ]]; then
      -Dmdep.outputFile=target/test.classpath | grep -v -i jqwik || true)
   echo "start $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT"
   java ${DDATA_JAVA_OPTS:--Xmx2g} -cp "broker-node/target/test-classes:broker-node/target/classes:$(cat broker-node/target/test.classpath)" \
-    io.meshmq.cluster.SubscriptionDataSize "$@" 2>&1 | grep -v -E "^\s+at |^[0-9:.]+ (INFO|DEBUG)|Upstream failed, cause: StreamTcpException" | tee -a "$OUT"
+    io.meshmq.cluster.SubscriptionDataSize "$@" 2>&1 | grep --line-buffered -v -E "^\s+at |^[0-9:.]+ (INFO|DEBUG)|Upstream failed, cause: StreamTcpException" | tee -a "$OUT"
   echo "end $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg); results in $OUT" | tee -a "$OUT"
   exit 0
 fi

@@ -86,6 +86,9 @@ class ClusterBootstrapTest {
             for (int i = 0; i < 3; i++) {
                 HttpResponse<String> ready = await200(management[i], "/ready");
                 assertThat(ready.statusCode()).as("/ready of node " + i + ": " + ready.body()).isEqualTo(200);
+                // each node learns the others' Up status by gossip, a moment after its own readiness
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (upMembers(nodes.get(i)) < 3 && System.nanoTime() < deadline) Thread.sleep(50);
                 assertThat(upMembers(nodes.get(i))).as("Up members seen by node " + i).isEqualTo(3);
             }
             assertThat(StreamSupport.stream(Cluster.get(nodes.get(0).system()).state().getMembers().spliterator(), false)

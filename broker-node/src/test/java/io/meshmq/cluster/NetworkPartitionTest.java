@@ -124,7 +124,7 @@ class NetworkPartitionTest {
         }
     }
 
-    private static void blackhole(ActorSystem<?> on, Address peer) throws Exception {
+    static void blackhole(ActorSystem<?> on, Address peer) throws Exception {
         RARP remote = (RARP) RARP.apply(Adapter.toClassic(on));
         var done = remote.provider().transport().managementCommand(new ThrottlerTransportAdapter.SetThrottle(peer,
                 (ThrottlerTransportAdapter.Direction) scalaObject("org.apache.pekko.remote.transport.ThrottlerTransportAdapter$Direction$Both$"),

@@ -56,7 +56,8 @@ public final class SubscriptionDataSize {
         int inFlight = Integer.parseInt(a.getOrDefault("--in-flight", "256"));
         long idleMs = Duration.parse("PT" + a.getOrDefault("--idle", "20s").toUpperCase(Locale.ROOT)).toMillis();
         boolean join = Boolean.parseBoolean(a.getOrDefault("--join", "true"));
-        int partitions = Integer.parseInt(a.getOrDefault("--partitions", "64"));
+        int partitions = Integer.parseInt(a.getOrDefault("--partitions",
+                String.valueOf(Broker.loadConfig(ConfigFactory.empty()).getInt("broker.cluster.subscription-partitions"))));
 
         int[] ports = new int[nodes + 1];
         for (int i = 0; i <= nodes; i++) ports[i] = freePort();
@@ -129,8 +130,8 @@ public final class SubscriptionDataSize {
                     ArteryBytes.diff(s2, ArteryBytes.snapshot()), idleMs);
 
             long heap1 = usedHeapAfterGc();
-            log("live heap of all %d nodes: %,d -> %,d bytes: %,.0f bytes per subscription per node (replica, merged copy, "
-                            + "applied set and routing index together)", nodes, heap0, heap1, (heap1 - heap0) / (double) nodes / subs);
+            log("live heap of all %d nodes: %,d -> %,d bytes: %,.0f bytes per subscription per node (replica, applied set "
+                            + "and routing index together)", nodes, heap0, heap1, (heap1 - heap0) / (double) nodes / subs);
 
             serializedSizes(systems.get(0), partitions, subs);
             reconcileCost(systems.get(0));
@@ -207,15 +208,10 @@ public final class SubscriptionDataSize {
     /** Each partition's ORSet as node 0 holds it, serialized by Pekko (the form full-state gossip and writes carry). */
     static void serializedSizes(ActorSystem<Void> system, int partitions, int subs) throws Exception {
         var serialization = SerializationExtension.get(Adapter.toClassic(system));
-        var replicator = DistributedData.get(system).replicator();
         long total = 0, min = Long.MAX_VALUE, max = 0, elements = 0, elementBytes = 0, maxElements = 0;
         for (int p = 0; p < partitions; p++) {
-            org.apache.pekko.cluster.ddata.Key<ORSet<String>> key = ORSetKey.create("meshmq-subs-" + p);
-            Replicator.GetResponse<ORSet<String>> rsp = AskPattern.<Replicator.Command, Replicator.GetResponse<ORSet<String>>>ask(
-                    replicator, replyTo -> new Replicator.Get<>(key, Replicator.readLocal(), replyTo),
-                    Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get(15, TimeUnit.SECONDS);
-            if (!(rsp instanceof Replicator.GetSuccess<ORSet<String>> ok)) continue;
-            ORSet<String> set = ok.dataValue();
+            ORSet<String> set = localReplica(system, p);
+            if (set == null) continue;
             int bytes = serialization.serialize(set).get().length;
             total += bytes;
             min = Math.min(min, bytes);
@@ -232,29 +228,39 @@ public final class SubscriptionDataSize {
         if (elements != subs) log("(expected %,d entries)", subs);
     }
 
+    /** This node's replica of partition {@code p}, or null when it has none. */
+    static ORSet<String> localReplica(ActorSystem<Void> system, int p) throws Exception {
+        org.apache.pekko.cluster.ddata.Key<ORSet<String>> key = ORSetKey.create("meshmq-subs-" + p);
+        Replicator.GetResponse<ORSet<String>> rsp = AskPattern.<Replicator.Command, Replicator.GetResponse<ORSet<String>>>ask(
+                DistributedData.get(system).replicator(), replyTo -> new Replicator.Get<>(key, Replicator.readLocal(), replyTo),
+                Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get(15, TimeUnit.SECONDS);
+        return rsp instanceof Replicator.GetSuccess<ORSet<String>> ok ? ok.dataValue() : null;
+    }
+
+    /** Whether {@code registry} routes {@code topic} to {@code clientId}'s plain subscription. */
+    static boolean routes(io.meshmq.routing.SubscriptionRegistry registry, String topic, String clientId) {
+        boolean[] found = {false};
+        registry.match(topic, new io.meshmq.routing.SubscriptionRegistry.MatchSink() {
+            @Override public void subscriber(String c) { if (c.equals(clientId)) found[0] = true; }
+            @Override public void sharedSubscriber(String c, String f) { }
+        });
+        return found[0];
+    }
+
     /** Counts the entries of this node's replica that its routing index does not route to (should be none). */
     static void checkIndex(ActorSystem<Void> system, ReplicatedSubscriptionRegistry registry, int partitions, String name)
             throws Exception {
-        var replicator = DistributedData.get(system).replicator();
         long entries = 0, missing = 0;
         Map<Integer, Integer> missingByKind = new java.util.TreeMap<>();
         for (int p = 0; p < partitions; p++) {
-            org.apache.pekko.cluster.ddata.Key<ORSet<String>> key = ORSetKey.create("meshmq-subs-" + p);
-            Replicator.GetResponse<ORSet<String>> rsp = AskPattern.<Replicator.Command, Replicator.GetResponse<ORSet<String>>>ask(
-                    replicator, replyTo -> new Replicator.Get<>(key, Replicator.readLocal(), replyTo),
-                    Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get(15, TimeUnit.SECONDS);
-            if (!(rsp instanceof Replicator.GetSuccess<ORSet<String>> ok)) continue;
-            for (String e : ok.dataValue().getElements()) {
+            ORSet<String> set = localReplica(system, p);
+            if (set == null) continue;
+            for (String e : set.getElements()) {
                 entries++;
                 int nul = e.indexOf('\u0000');
                 String client = e.substring(0, nul), filter = e.substring(nul + 1);
                 String topic = filter.replace("/#", "/x").replace("+", "x");
-                boolean[] found = {false};
-                registry.match(topic, new io.meshmq.routing.SubscriptionRegistry.MatchSink() {
-                    @Override public void subscriber(String c) { if (c.equals(client)) found[0] = true; }
-                    @Override public void sharedSubscriber(String c, String f) { }
-                });
-                if (!found[0]) {
+                if (!routes(registry, topic, client)) {
                     missing++;
                     missingByKind.merge(filter.startsWith("fleet/") ? 3 : filter.endsWith("/#") ? 0 : filter.endsWith("+") ? 2 : 1, 1, Integer::sum);
                 }
@@ -265,32 +271,38 @@ public final class SubscriptionDataSize {
     }
 
     /**
-     * What the registry does with one partition on every change notification, peer sync and local read (its
-     * {@code reconcile}): merge the incoming ORSet into the one seen before, list the elements, diff them against the
-     * applied set, copy them. Timed alone for keys of several sizes (best of 10, after warm-up).
+     * What the registry does with one partition: on a change notification (at most one per key per
+     * {@code notify-subscribers-interval}), list the replica's elements and diff them against the applied set; for a
+     * change a SUBSCRIBE waits for (the writer's and each peer's), look the one entry up in the replica. Timed alone
+     * for keys of several sizes (best of 10, after warm-up).
      */
     static void reconcileCost(ActorSystem<Void> system) {
         var self = DistributedData.get(system).selfUniqueAddress();
         for (int round = 0; round < 2; round++) {
-            for (int n : new int[]{1_560, 13_000, 156_000, 312_000}) {
-                ORSet<String> seen = ORSet.empty();
-                for (int i = 0; i < n; i++) seen = seen.add(self, clientId(i) + '\u0000' + filter(i, 0));
-                // the next state of the same replica, as a change notification brings it (full merge, no fast path)
-                ORSet<String> incoming = seen.add(self, "new\u0000filter");
-                java.util.Set<String> applied = new java.util.HashSet<>(seen.getElements());
-                long best = Long.MAX_VALUE;
+            for (int n : new int[]{100, 1_000, 10_000, 100_000}) {
+                ORSet<String> before = ORSet.empty();
+                for (int i = 0; i < n; i++) before = before.add(self, clientId(i) + '\u0000' + filter(i, 0));
+                ORSet<String> incoming = before.add(self, "new\u0000filter");
+                java.util.Set<String> applied = new java.util.HashSet<>(before.getElements());
+                long bestDiff = Long.MAX_VALUE, bestLookup = Long.MAX_VALUE;
                 for (int r = 0; r < 10; r++) {
+                    java.util.Set<String> was = new java.util.HashSet<>(applied);
                     long t0 = System.nanoTime();
-                    ORSet<String> merged = seen.merge(incoming);
-                    java.util.Set<String> now = merged.getElements();
-                    int changes = 0;
-                    for (String e : now) if (!applied.contains(e)) changes++;
-                    for (String e : applied) if (!now.contains(e)) changes++;
-                    java.util.Set<String> copy = new java.util.HashSet<>(now);
-                    best = Math.min(best, System.nanoTime() - t0);
-                    if (changes != 1 || copy.size() != n + 1) throw new IllegalStateException("diff: " + changes + " changes, " + copy.size() + " of " + (n + 1) + ", seen " + seen.size() + ", incoming " + incoming.size());
+                    java.util.Set<String> now = incoming.getElements();
+                    List<String> gone = new ArrayList<>();
+                    for (String e : was) if (!now.contains(e)) gone.add(e);
+                    gone.forEach(was::remove);
+                    int added = 0;
+                    for (String e : now) if (was.add(e)) added++;
+                    long t1 = System.nanoTime();
+                    boolean shown = incoming.contains("new\u0000filter");
+                    long t2 = System.nanoTime();
+                    bestDiff = Math.min(bestDiff, t1 - t0);
+                    bestLookup = Math.min(bestLookup, t2 - t1);
+                    if (added != 1 || !gone.isEmpty() || !shown) throw new IllegalStateException("diff: " + added + " added, " + gone.size() + " gone");
                 }
-                if (round == 1) log("reconcile of one partition with %,d entries (merge, list, diff, copy): %.2f ms", n, best / 1e6);
+                if (round == 1) log("one partition with %,d entries: diff on a change notification %.3f ms; lookup of a waited-for change %.2f us",
+                        n, bestDiff / 1e6, bestLookup / 1e3);
             }
         }
     }
