@@ -31,8 +31,14 @@ import java.util.List;
  * right after CONNACK (a resumed session's queue) goes unrecorded.
  */
 abstract class Subscriber implements AutoCloseable {
-    /** One received PUBLISH. */
-    record Delivery(String topic, int seq, int qos, boolean dup) {}
+    /**
+     * One received PUBLISH. {@code held}: a QoS 2 PUBLISH whose packet id was still awaiting PUBREL when it came (a
+     * re-send, e.g. by a session's next incarnation that never learned of the PUBREC): a conforming receiver
+     * acknowledges it again and does not deliver it again (MQTT-4.3.3-9), which Paho 1.2.5 does not do by itself.
+     */
+    record Delivery(String topic, int seq, int qos, boolean dup, boolean held) {
+        Delivery(String topic, int seq, int qos, boolean dup) { this(topic, seq, qos, dup, false); }
+    }
 
     final String clientId;
     private final List<Delivery> deliveries = new ArrayList<>();
@@ -51,8 +57,12 @@ abstract class Subscriber implements AutoCloseable {
     abstract void disconnect() throws Exception;
 
     final void record(String topic, byte[] payload, int qos, boolean dup) {
+        record(topic, payload, qos, dup, false);
+    }
+
+    final void record(String topic, byte[] payload, int qos, boolean dup, boolean held) {
         int seq = Integer.parseInt(new String(payload, StandardCharsets.US_ASCII));
-        synchronized (deliveries) { deliveries.add(new Delivery(topic, seq, qos, dup)); }
+        synchronized (deliveries) { deliveries.add(new Delivery(topic, seq, qos, dup, held)); }
     }
 
     final List<Delivery> deliveries() {
@@ -161,8 +171,13 @@ abstract class Subscriber implements AutoCloseable {
 
         private org.eclipse.paho.mqttv5.client.MqttAsyncClient client;
         private WireTap tap;
-        private final Map<String, List<Boolean>> wireDup = new HashMap<>();
+        /** Per (topic, payload): each PUBLISH of it on the wire, in order. */
+        private final Map<String, List<WireCopy>> wireDup = new HashMap<>();
         private final Map<String, Integer> appCount = new HashMap<>();
+        /** QoS 2 packet ids the broker sent a PUBLISH for and no PUBREL yet (kept across connections, like a session). */
+        private final java.util.Set<Integer> awaitingPubRel = new java.util.HashSet<>();
+
+        private record WireCopy(boolean dup, boolean held) {}
 
         V5(String clientId) { super(clientId); }
 
@@ -176,27 +191,40 @@ abstract class Subscriber implements AutoCloseable {
             return topic + "|" + new String(payload, StandardCharsets.US_ASCII);
         }
 
-        private void onWire(MqttPacket.Publish p) {
+        private void onWire(MqttPacket packet) {
             synchronized (wireDup) {
-                wireDup.computeIfAbsent(key(p.topic(), p.payload()), k -> new ArrayList<>()).add(p.dup());
+                if (packet instanceof MqttPacket.Publish p) {
+                    boolean held = p.qos() == io.meshmq.codec.QoS.EXACTLY_ONCE && !awaitingPubRel.add(p.packetId());
+                    wireDup.computeIfAbsent(key(p.topic(), p.payload()), k -> new ArrayList<>()).add(new WireCopy(p.dup(), held));
+                } else if (packet instanceof MqttPacket.PubRel r) {
+                    awaitingPubRel.remove(r.packetId());
+                }
             }
         }
 
-        private boolean dupOf(String topic, byte[] payload) {
+        private WireCopy wireCopyOf(String topic, byte[] payload) {
             String k = key(topic, payload);
             synchronized (wireDup) {
                 int n = appCount.merge(k, 1, Integer::sum) - 1;
-                List<Boolean> flags = wireDup.get(k);
-                if (flags == null || n >= flags.size()) {
+                List<WireCopy> copies = wireDup.get(k);
+                if (copies == null || n >= copies.size()) {
                     anomalies.add("delivery " + n + " of " + k + " not seen on the wire");
-                    return false;
+                    return new WireCopy(false, false);
                 }
-                return flags.get(n);
+                return copies.get(n);
             }
         }
 
         /** Distinct messages seen on the wire (PUBLISH packets from the broker), for diagnostics. */
         int seenOnWire() { synchronized (wireDup) { return wireDup.size(); } }
+
+        /** The most PUBLISH packets the broker sent for one message on {@code topic}. */
+        int mostCopiesOnWire(String topic) {
+            synchronized (wireDup) {
+                return wireDup.entrySet().stream().filter(e -> e.getKey().startsWith(topic + "|"))
+                        .mapToInt(e -> e.getValue().size()).max().orElse(0);
+            }
+        }
 
         /** Whether the client's connection is up (false once the broker closed it). */
         boolean connected() { return client != null && client.isConnected(); }
@@ -212,7 +240,8 @@ abstract class Subscriber implements AutoCloseable {
                 @Override public void mqttErrorOccurred(MqttException exception) {}
 
                 @Override public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
-                    record(topic, message.getPayload(), message.getQos(), dupOf(topic, message.getPayload()));
+                    WireCopy w = wireCopyOf(topic, message.getPayload());
+                    record(topic, message.getPayload(), message.getQos(), w.dup(), w.held());
                 }
 
                 @Override public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}

@@ -26,14 +26,14 @@ final class WireTap implements AutoCloseable {
     private final ServerSocket server;
     private final int brokerPort;
     private final ProtocolVersion version;
-    private final Consumer<MqttPacket.Publish> onPublish;
+    private final Consumer<MqttPacket> onPacket;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
-    WireTap(int brokerPort, ProtocolVersion version, Consumer<MqttPacket.Publish> onPublish) throws IOException {
+    WireTap(int brokerPort, ProtocolVersion version, Consumer<MqttPacket> onPacket) throws IOException {
         this.brokerPort = brokerPort;
         this.version = version;
-        this.onPublish = onPublish;
+        this.onPacket = onPacket;
         this.server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         Thread accept = new Thread(this::acceptLoop, "wiretap-accept");
@@ -74,7 +74,7 @@ final class WireTap implements AutoCloseable {
             while ((n = in.read(buf)) >= 0) {
                 if (decoder != null) {
                     for (MqttPacket p : decoder.decode(ByteBuffer.wrap(buf.clone(), 0, n))) {
-                        if (p instanceof MqttPacket.Publish publish) onPublish.accept(publish);
+                        onPacket.accept(p);
                     }
                 }
                 out.write(buf, 0, n);
