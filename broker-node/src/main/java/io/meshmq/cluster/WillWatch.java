@@ -73,7 +73,13 @@ public final class WillWatch implements Extension {
 
     /** The WillWatch of another node for {@code clientId}'s will (spread by client id), if there is another node. */
     public Optional<ActorRef<Command>> elsewhere(String clientId) {
-        List<ActorRef<Command>> now = others;
+        return elsewhere(clientId, null);
+    }
+
+    /** As {@link #elsewhere(String)}, never {@code not} (a WillWatch that stopped, still listed for a moment). */
+    public Optional<ActorRef<Command>> elsewhere(String clientId, ActorRef<Command> not) {
+        List<ActorRef<Command>> now = new ArrayList<>(others);
+        if (not != null) now.remove(not);
         return now.isEmpty() ? Optional.empty() : Optional.of(now.get(Math.floorMod(clientId.hashCode(), now.size())));
     }
 

@@ -67,6 +67,9 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     /** The session incarnation this connection is attached to stopped (see {@link ToConnection.SessionAttached}). */
     private record SessionStopped(long connectionId) implements ConnectionCommand {}
 
+    /** The node keeping this client's will (see {@link #watchSession}) is gone: keep it on another one. */
+    private record WillWatchLost(ActorRef<io.meshmq.cluster.WillWatch.Command> willWatch) implements ConnectionCommand {}
+
     private enum Tick implements ConnectionCommand { CONNECT_TIMEOUT, KEEP_ALIVE, RETRY_WRITE, DELIVERY_CHECK, LINGER, RESUME }
 
     public static Behavior<ConnectionCommand> create(BrokerServices broker, BoundedSourceQueue<ByteString> out,
@@ -167,6 +170,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
                     return send(new MqttPacket.PubComp(m.packetId(), ReasonCode.SUCCESS, Properties.EMPTY));
                 })
                 .onMessage(SessionStopped.class, this::onSessionStopped)
+                .onMessage(WillWatchLost.class, this::onWillWatchLost)
                 .onMessage(ToConnection.TakenOver.class, m -> disconnect(ReasonCode.SESSION_TAKEN_OVER, "session taken over", true))
                 .onMessage(DeliveryAck.class, this::onDeliveryAck)
                 .onMessage(Shutdown.class, m -> disconnect(m.reason(), "server shutting down", true))
@@ -376,19 +380,36 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private void watchSession(ToConnection.SessionAttached a) {
         if (a.session() == null) return;
         getContext().watchWith(a.session(), new SessionStopped(connectionId));
-        if (willWatch != null) {
-            willWatch.tell(new io.meshmq.cluster.WillWatch.Unwatch(getContext().getSelf()));
-            willWatch = null;
-        }
+        dropWillWatch();
         // a session on this node dies with it: then another node must be able to publish the will
-        if (will != null && a.session().path().address().hasLocalScope()
-                && io.meshmq.cluster.WillWatch.enabled(getContext().getSystem())) {
-            io.meshmq.cluster.WillWatch.get(getContext().getSystem()).elsewhere(clientId).ifPresent(w -> {
-                willWatch = w;
-                w.tell(new io.meshmq.cluster.WillWatch.Watch(getContext().getSelf(), clientId,
-                        new SessionEntity.Detach(connectionId, guard.allowedWill(will), willDelay, sessionExpiry)));
-            });
-        }
+        if (will != null && a.session().path().address().hasLocalScope()) keepWillElsewhere(null);
+    }
+
+    /** Hands the would-be Detach (with the will) to another node's WillWatch, not {@code not} (one that is gone). */
+    private void keepWillElsewhere(ActorRef<io.meshmq.cluster.WillWatch.Command> not) {
+        if (!io.meshmq.cluster.WillWatch.enabled(getContext().getSystem())) return;
+        io.meshmq.cluster.WillWatch.get(getContext().getSystem()).elsewhere(clientId, not).ifPresent(w -> {
+            willWatch = w;
+            // if that node dies first, the will must move on, or it would be lost when this node dies too
+            getContext().watchWith(w, new WillWatchLost(w));
+            w.tell(new io.meshmq.cluster.WillWatch.Watch(getContext().getSelf(), clientId,
+                    new SessionEntity.Detach(connectionId, guard.allowedWill(will), willDelay, sessionExpiry)));
+        });
+    }
+
+    private void dropWillWatch() {
+        if (willWatch == null) return;
+        getContext().unwatch(willWatch);
+        willWatch.tell(new io.meshmq.cluster.WillWatch.Unwatch(getContext().getSelf()));
+        willWatch = null;
+    }
+
+    private Behavior<ConnectionCommand> onWillWatchLost(WillWatchLost lost) {
+        if (!lost.willWatch().equals(willWatch) || phase != Phase.CONNECTED) return this;
+        willWatch = null;
+        log.info("client {}: the node keeping its will left; keeping it on another node", clientId);
+        keepWillElsewhere(lost.willWatch());
+        return this;
     }
 
     private Properties connackProperties(String assignedId, Integer serverKeepAlive) {
@@ -801,10 +822,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     }
 
     private void detach() {
-        if (willWatch != null) {
-            willWatch.tell(new io.meshmq.cluster.WillWatch.Unwatch(getContext().getSelf()));
-            willWatch = null;
-        }
+        dropWillWatch();
         if (clientId != null && connectionId != 0 && phase != Phase.AWAIT_CONNECT) {
             tellSession(new SessionEntity.Detach(connectionId, guard.allowedWill(will), willDelay, sessionExpiry));
             connectionId = 0;
