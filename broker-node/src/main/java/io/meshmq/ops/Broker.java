@@ -246,9 +246,9 @@ public final class Broker implements AutoCloseable {
                     String clientId = id.substring(prefix.length());
                     return sessionRef(system, clientId)
                             .<SessionEntity.Woken>ask(SessionEntity.Wake::new, Duration.ofSeconds(30))
-                            // idempotent: on a cluster node that just joined, this is what makes them routable here
+                            // on a node that joined a running cluster they are in its replica already (initialSync): no write
                             .thenCompose(w -> java.util.concurrent.CompletableFuture.allOf(w.filters().stream()
-                                    .map(f -> registry.add(clientId, f).toCompletableFuture())
+                                    .map(f -> registry.ensure(clientId, f).toCompletableFuture())
                                     .toArray(java.util.concurrent.CompletableFuture[]::new)));
                 })
                 .runWith(Sink.fold(0L, (n, d) -> n + 1), system)

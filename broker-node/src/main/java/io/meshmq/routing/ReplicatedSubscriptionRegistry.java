@@ -94,6 +94,19 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
         return write(clientId, filter, false);
     }
 
+    /**
+     * Completes at once when this node's replica already holds the entry (it was written, and replicated, when it was
+     * first added): a node that starts in a running cluster reads every key first ({@link #initialSync}), so waking
+     * its persistent sessions costs no write. Only after a full cluster restart, when the replicas are empty, are the
+     * subscriptions written again.
+     */
+    @Override
+    public CompletionStage<Done> ensure(String clientId, String filter) {
+        CompletableFuture<Boolean> held = new CompletableFuture<>();
+        actor.tell(new Holds(partitionOf(filter), entry(clientId, filter), held));
+        return held.thenCompose(yes -> yes ? CompletableFuture.completedFuture(Done.getInstance()) : add(clientId, filter));
+    }
+
     @Override
     public void match(String topic, MatchSink sink) { index.match(topic, sink); }
 
@@ -215,6 +228,8 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
 
     private record FiltersOf(String clientId, CompletableFuture<List<String>> found) implements Command {}
 
+    private record Holds(int partition, String entry, CompletableFuture<Boolean> held) implements Command {}
+
     /** A change waiting until this node's replica shows it; then it is put into the index and {@code shown} runs. */
     private record Waiting(String entry, boolean present, long deadline, Runnable shown, Runnable expired) {}
 
@@ -307,6 +322,10 @@ public final class ReplicatedSubscriptionRegistry implements SubscriptionRegistr
                     .onMessage(Sync.class, this::onSync)
                     .onMessage(ReadAgain.class, r -> { readLocal(r.partition(), false, NOTHING); return Behaviors.same(); })
                     .onMessage(FiltersOf.class, this::onFiltersOf)
+                    .onMessage(Holds.class, h -> {
+                        h.held().complete(applied.getOrDefault(h.partition(), Set.of()).contains(h.entry()));
+                        return Behaviors.same();
+                    })
                     .onMessage(Scan.class, x -> {
                         for (int p = 0; p < keys.size(); p++) readLocal(p, true, NOTHING);
                         return Behaviors.same();

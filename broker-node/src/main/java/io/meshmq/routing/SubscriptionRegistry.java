@@ -15,6 +15,15 @@ public interface SubscriptionRegistry {
 
     CompletionStage<Done> remove(String clientId, String filter);
 
+    /**
+     * Makes sure a subscription that should already be there is: what a recovered or woken persistent session does
+     * for each of its subscriptions. Unlike {@link #add}, may complete without writing when this node's registry
+     * already holds it (in a cluster, a node restart then costs no write per persistent subscription).
+     */
+    default CompletionStage<Done> ensure(String clientId, String filter) {
+        return add(clientId, filter);
+    }
+
     /** Visits every subscriber of {@code topic}: each client id once per plain match, and one member per shared group. */
     void match(String topic, MatchSink sink);
 

@@ -272,7 +272,7 @@ public final class SessionEntity {
                 maybeSentThrough = state.detachedAtMillis() > 0 ? state.sentThrough()
                         : state.firstSeq() + Math.min(settings.maxInflight(), 65535) - 1;
                 CompletableFuture<?>[] adds = state.subscriptions().keySet().stream()
-                        .map(filter -> router.registry().add(clientId, filter).toCompletableFuture())
+                        .map(filter -> router.registry().ensure(clientId, filter).toCompletableFuture())
                         .toArray(CompletableFuture[]::new);
                 registered = CompletableFuture.allOf(adds);
                 // a session whose client was attached when the broker stopped starts its expiry clock now

@@ -17,11 +17,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The registry's {@code majority} write: sent to all nodes while all are reachable (so every index has the change
  * when the SUBACK goes out), and still confirmed by a majority when one node stops answering, both before the
  * failure detector has marked it unreachable (the write to all times out and is retried to a majority) and after.
+ * And {@code ensure}, what waking persistent sessions use: no write for a subscription the node already holds.
  */
 class ReplicatedRegistryConsistencyTest {
 
@@ -29,21 +31,10 @@ class ReplicatedRegistryConsistencyTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     @DisplayName("majority subscription writes succeed with one of three nodes cut off, before and after it is marked unreachable")
     void majorityWriteSurvivesASilentNode() throws Exception {
-        int[] ports = {SubscriptionDataSize.freePort(), SubscriptionDataSize.freePort(), SubscriptionDataSize.freePort()};
         List<ActorSystem<Void>> systems = new ArrayList<>();
         List<ReplicatedSubscriptionRegistry> registries = new ArrayList<>();
         try {
-            for (int port : ports) {
-                Config c = SubscriptionDataSize.config(port, ports[0], 16)
-                        .withValue("pekko.remote.artery.advanced.test-mode", ConfigValueFactory.fromAnyRef("on"))
-                        // C must stay a member (unreachable, not downed) for the whole test
-                        .withValue("pekko.cluster.split-brain-resolver.stable-after", ConfigValueFactory.fromAnyRef("600s"))
-                        .withValue("broker.cluster.subscription-write-timeout", ConfigValueFactory.fromAnyRef("6s"));
-                systems.add(ActorSystem.create(Behaviors.empty(), ClusterMode.SYSTEM_NAME, c));
-                SubscriptionDataSize.awaitUp(systems, systems.size());
-                registries.add(ReplicatedSubscriptionRegistry.start(systems.get(systems.size() - 1),
-                        ReplicatedSubscriptionRegistry.Settings.from(c.getConfig("broker.cluster"))));
-            }
+            startThree(systems, registries);
             ReplicatedSubscriptionRegistry a = registries.get(0), b = registries.get(1), c = registries.get(2);
 
             // all reachable: the change is in every node's index when the write completes
@@ -73,6 +64,58 @@ class ReplicatedRegistryConsistencyTest {
         } finally {
             for (ActorSystem<Void> s : systems) s.terminate();
             for (ActorSystem<Void> s : systems) s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @DisplayName("ensure() of a subscription the node already holds writes nothing: it succeeds on a node cut off from the majority, where a write fails")
+    void ensureOfAHeldSubscriptionDoesNotWrite() throws Exception {
+        List<ActorSystem<Void>> systems = new ArrayList<>();
+        List<ReplicatedSubscriptionRegistry> registries = new ArrayList<>();
+        try {
+            startThree(systems, registries);
+            ReplicatedSubscriptionRegistry c = registries.get(2);
+            registries.get(0).add("held", "t/held").toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(routes(c, "t/held", "held")).isTrue();
+
+            // C alone: no majority for it any more
+            for (int i = 0; i < 2; i++) {
+                NetworkPartitionTest.blackhole(systems.get(i), Cluster.get(systems.get(2)).selfMember().address());
+                NetworkPartitionTest.blackhole(systems.get(2), Cluster.get(systems.get(i)).selfMember().address());
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Cluster.get(systems.get(2)).state().getUnreachable().size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(Cluster.get(systems.get(2)).state().getUnreachable()).as("A and B unreachable for C").hasSize(2);
+
+            c.ensure("held", "t/held").toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> c.add("new", "t/new").toCompletableFuture().get(20, TimeUnit.SECONDS))
+                    .as("a real write from C cannot reach a majority").hasRootCauseInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> c.ensure("new2", "t/new2").toCompletableFuture().get(20, TimeUnit.SECONDS))
+                    .as("ensure() of a subscription C does not hold writes it, and fails the same way")
+                    .hasRootCauseInstanceOf(IllegalStateException.class);
+        } finally {
+            for (ActorSystem<Void> s : systems) s.terminate();
+            for (ActorSystem<Void> s : systems) s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Three in-JVM nodes with Artery's test mode (for blackholes) and a Split Brain Resolver that waits 10 minutes. */
+    private static void startThree(List<ActorSystem<Void>> systems, List<ReplicatedSubscriptionRegistry> registries)
+            throws Exception {
+        int[] ports = {SubscriptionDataSize.freePort(), SubscriptionDataSize.freePort(), SubscriptionDataSize.freePort()};
+        for (int port : ports) {
+            Config c = SubscriptionDataSize.config(port, ports[0], 16)
+                    .withValue("pekko.remote.artery.advanced.test-mode", ConfigValueFactory.fromAnyRef("on"))
+                    // a cut-off node must stay a member (unreachable, not downed) for the whole test
+                    .withValue("pekko.cluster.split-brain-resolver.stable-after", ConfigValueFactory.fromAnyRef("600s"))
+                    .withValue("broker.cluster.subscription-write-timeout", ConfigValueFactory.fromAnyRef("6s"));
+            systems.add(ActorSystem.create(Behaviors.empty(), ClusterMode.SYSTEM_NAME, c));
+            SubscriptionDataSize.awaitUp(systems, systems.size());
+            registries.add(ReplicatedSubscriptionRegistry.start(systems.get(systems.size() - 1),
+                    ReplicatedSubscriptionRegistry.Settings.from(c.getConfig("broker.cluster"))));
         }
     }
 
