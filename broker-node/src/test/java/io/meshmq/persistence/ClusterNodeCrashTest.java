@@ -211,13 +211,7 @@ class ClusterNodeCrashTest {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     @DisplayName("SIGKILL of the node holding a persistent QoS 1 subscriber's socket: after reconnecting to another node it gets every acknowledged message, in order, repeats only with DUP")
     void killOfTheSocketsNodeLosesNoAcknowledgedMessage() throws Exception {
-        String topic = unique("crash-socket");
-        Subscriber.V5 sub = subscriberWithSession(c.port(), topic, false);
-        try {
-            runThroughCrash(sub, topic, false);
-        } finally {
-            sub.close();
-        }
+        throughCrash("crash-socket", c.port(), false, 1);
     }
 
     @Test
@@ -225,13 +219,7 @@ class ClusterNodeCrashTest {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     @DisplayName("SIGKILL of the node hosting a persistent QoS 1 subscriber's session: its client, connected to another node, stays connected while the session moves, and gets every acknowledged message, in order, repeats only with DUP")
     void killOfTheSessionsNodeLosesNoAcknowledgedMessage() throws Exception {
-        String topic = unique("crash-session");
-        Subscriber.V5 sub = subscriberWithSession(b.mqttPort(), topic, true);
-        try {
-            runThroughCrash(sub, topic, true);
-        } finally {
-            sub.close();
-        }
+        throughCrash("crash-session", b.mqttPort(), true, 1);
     }
 
     @Test
@@ -239,17 +227,21 @@ class ClusterNodeCrashTest {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     @DisplayName("SIGKILL of the node hosting a persistent QoS 2 subscriber's session: its client, connected to another node, stays connected while the session moves, and gets every message the QoS 2 publisher completed exactly once, in order")
     void killOfTheSessionsNodeKeepsQos2ExactlyOnce() throws Exception {
-        String topic = unique("crash-session-qos2");
-        Subscriber.V5 sub = subscriberWithSession(b.mqttPort(), topic, true, 2);
+        throughCrash("crash-session-qos2", b.mqttPort(), true, 2);
+    }
+
+    /**
+     * A persistent subscriber at {@code qos} connected to {@code port}, its session on C ({@code sessionOnC}: its socket
+     * survives the kill) or not (then its socket is on C), through {@link #runThroughCrash}.
+     */
+    private static void throughCrash(String prefix, int port, boolean sessionOnC, int qos) throws Exception {
+        String topic = unique(prefix);
+        Subscriber.V5 sub = subscriberWithSession(port, topic, sessionOnC, qos);
         try {
-            runThroughCrash(sub, topic, true, 2);
+            runThroughCrash(sub, topic, sessionOnC, qos);
         } finally {
             sub.close();
         }
-    }
-
-    private static Subscriber.V5 subscriberWithSession(int port, String topic, boolean onC) throws Exception {
-        return subscriberWithSession(port, topic, onC, 1);
     }
 
     /** A persistent subscriber at {@code qos} connected to {@code port} whose session lives on C ({@code onC}) or not on C. */
@@ -271,10 +263,6 @@ class ClusterNodeCrashTest {
      * reconnects to B (if its socket was on C) and the publisher goes on for a while; then every message the publisher
      * got a PUBACK for must have reached the subscriber.
      */
-    private static void runThroughCrash(Subscriber.V5 sub, String topic, boolean socketSurvives) throws Exception {
-        runThroughCrash(sub, topic, socketSurvives, 1);
-    }
-
     private static void runThroughCrash(Subscriber.V5 sub, String topic, boolean socketSurvives, int qos) throws Exception {
         SteadyPublisher pub = new SteadyPublisher(a.mqttPort(), topic,
                 qos == 2 ? MqttQos.EXACTLY_ONCE : MqttQos.AT_LEAST_ONCE, id -> {
