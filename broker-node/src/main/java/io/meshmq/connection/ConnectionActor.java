@@ -12,6 +12,7 @@ import io.meshmq.codec.QoS;
 import io.meshmq.codec.ReasonCode;
 import io.meshmq.routing.ApplicationMessage;
 import io.meshmq.routing.DeliveryAck;
+import io.meshmq.routing.Router;
 import io.meshmq.session.SessionEntity;
 import io.meshmq.session.SessionState;
 import io.meshmq.session.ToConnection;
@@ -33,8 +34,10 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -133,6 +136,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     /** PUBLISH batches waiting for their targets, answered in arrival order (MQTT-4.6.0-2/-3). */
     private final ArrayDeque<PendingBatch> pendingBatches = new ArrayDeque<>();
     private long nextCorrelation;
+    /** In a cluster: node losses, after which unanswered deliveries are sent again (see onDeliveryCheck); else null. */
+    private final io.meshmq.cluster.MemberRemovals removals;
 
     private ConnectionActor(ActorContext<ConnectionCommand> ctx, TimerScheduler<ConnectionCommand> timers,
                             BrokerServices broker, BoundedSourceQueue<ByteString> out, String remote, ConnectionGuard guard) {
@@ -144,6 +149,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
         this.out = out;
         this.remote = remote;
         this.decoder = new MqttDecoder(settings.maxPacketSize());
+        this.removals = io.meshmq.cluster.MemberRemovals.enabled(ctx.getSystem())
+                ? io.meshmq.cluster.MemberRemovals.get(ctx.getSystem()) : null;
         broker.metrics().connectionOpened();
         broker.connections().add(ctx.getSelf());
         timers.startSingleTimer(Tick.CONNECT_TIMEOUT, Tick.CONNECT_TIMEOUT, settings.connectTimeout());
@@ -494,17 +501,26 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     private record Response(QoS qos, int packetId, ReasonCode denied, int message) {}
 
     private static final class PendingBatch {
+        /** The batch's id: correlation ids of its acknowledgements are this plus a delivery's number (Router.DELIVERY_BITS). */
         final long correlation;
         int remaining;
         final List<Response> responses;
-        final long createdNanos = System.nanoTime();
+        /** Since when the batch waits: when it was routed, or re-sent. */
+        long sinceNanos = System.nanoTime();
         /** Positions of retained messages the retained store did not keep (broker.limits.max-retained-*); null: none. */
         Set<Integer> notRetained;
+        /** In a cluster: the deliveries not answered yet, by correlation id, to send again after a node loss; else null. */
+        final Map<Long, Router.SentDelivery> unanswered;
+        /** {@link MemberRemovals#count()} when the deliveries in {@link #unanswered} were last sent. */
+        long removalsAtSend;
 
-        PendingBatch(long correlation, int remaining, List<Response> responses) {
+        PendingBatch(long correlation, int remaining, List<Response> responses, Map<Long, Router.SentDelivery> unanswered,
+                     long removalsAtSend) {
             this.correlation = correlation;
             this.remaining = remaining;
             this.responses = responses;
+            this.unanswered = unanswered;
+            this.removalsAtSend = removalsAtSend;
         }
     }
 
@@ -545,21 +561,51 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
 
     private void routeBatch(List<ApplicationMessage> batch, List<Response> responses) {
         if (phase != Phase.CONNECTED) return;
-        long correlation = ++nextCorrelation;
-        int acks = batch.isEmpty() ? 0 : broker.router().route(batch,
-                responses.isEmpty() ? null : getContext().getSelf().narrow(), correlation);
+        long correlation = (++nextCorrelation) << Router.DELIVERY_BITS;
+        boolean resendable = removals != null && !responses.isEmpty();
+        Router.Routed routed = batch.isEmpty() ? new Router.Routed(0, List.of()) : broker.router().route(batch,
+                responses.isEmpty() ? null : getContext().getSelf().narrow(), correlation, resendable);
         if (responses.isEmpty()) return;
-        pendingBatches.add(new PendingBatch(correlation, acks, responses));
+        Map<Long, Router.SentDelivery> unanswered = null;
+        if (resendable) {
+            unanswered = new HashMap<>(Math.max(4, routed.deliveries().size() * 2));
+            for (Router.SentDelivery d : routed.deliveries()) unanswered.put(d.correlationId(), d);
+        }
+        pendingBatches.add(new PendingBatch(correlation, routed.acks(), responses, unanswered,
+                removals == null ? 0 : removals.count()));
         answerCompletedBatches();
     }
 
+    /** Sharding learns that a removed node's shards need a new home within moments of the removal; wait this long. */
+    private static final long RESEND_AFTER_REMOVAL_NANOS = Duration.ofSeconds(2).toNanos();
+
     /**
-     * A target that never answers (its journal is down, or it was lost in a node failure) must not hold the
-     * client's acknowledgements forever: the connection closes, and the client re-sends what was not acknowledged.
+     * A delivery sent to a session on a node that died is lost with it. Once a member was removed after a batch's
+     * deliveries were sent, the ones not answered yet are sent again, once per removal, to the session's next home
+     * (sharding holds them until the shard is allocated there): the publisher stays connected and the subscribers
+     * that did answer do not get the message twice. (A target that held the message but died before answering gets
+     * it twice: QoS 1 allows it; for QoS 2 that is the one message in flight at the crash.)
+     *
+     * <p>A target that never answers (its journal is down) must not hold the client's acknowledgements forever: after
+     * broker.connection.delivery-timeout the connection closes, and the client re-sends what was not acknowledged.
      */
     private Behavior<ConnectionCommand> onDeliveryCheck() {
+        long now = System.nanoTime();
+        if (removals != null && !pendingBatches.isEmpty()) {
+            long count = removals.count();
+            if (now - removals.lastRemovalNanos() >= RESEND_AFTER_REMOVAL_NANOS) {
+                for (PendingBatch b : pendingBatches) {
+                    if (b.unanswered == null || b.removalsAtSend == count) continue;
+                    b.removalsAtSend = count;
+                    if (b.unanswered.isEmpty()) continue;
+                    for (Router.SentDelivery d : b.unanswered.values()) broker.router().redeliver(d, getContext().getSelf().narrow());
+                    b.sinceNanos = now;
+                    broker.metrics().redelivered(b.unanswered.size());
+                }
+            }
+        }
         PendingBatch head = pendingBatches.peekFirst();
-        if (head != null && System.nanoTime() - head.createdNanos > settings.deliveryTimeout().toNanos()) {
+        if (head != null && now - head.sinceNanos > settings.deliveryTimeout().toNanos()) {
             broker.metrics().rejected("delivery-timeout");
             return disconnect(ReasonCode.UNSPECIFIED_ERROR, "delivery timed out", true);
         }
@@ -567,9 +613,13 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionCommand> {
     }
 
     private Behavior<ConnectionCommand> onDeliveryAck(DeliveryAck ack) {
+        long batch = ack.correlationId() & ~Router.DELIVERY_MASK;
         for (PendingBatch b : pendingBatches) {
-            if (b.correlation == ack.correlationId()) {
-                b.remaining--;
+            if (b.correlation == batch) {
+                // a re-sent delivery can be answered twice (the first one was slow, not lost): count it once
+                if (b.unanswered == null || ack.correlationId() == batch || b.unanswered.remove(ack.correlationId()) != null) {
+                    b.remaining--;
+                }
                 if (ack.notRetained() != null) {
                     if (b.notRetained == null) b.notRetained = new HashSet<>();
                     b.notRetained.add(ack.notRetained());

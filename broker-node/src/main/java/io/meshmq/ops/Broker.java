@@ -42,9 +42,12 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -141,6 +144,7 @@ public final class Broker implements AutoCloseable {
             Router router = new Router(registry, sessions, retained);
             SessionEntity.initSharding(system, router, sessions, sessionSettings, metrics);
             if (clustered) io.meshmq.cluster.WillWatch.get(system);   // keeps wills of sessions co-located with their connection
+            if (clustered) io.meshmq.cluster.MemberRemovals.get(system);   // lets connections re-send deliveries lost with a node
 
             if (clustered) awaitUp(cluster, b.getDuration("cluster.join-timeout"));
             wakePersistentSessions(system, registry, b.getInt("session.wake-parallelism"));
@@ -240,20 +244,51 @@ public final class Broker implements AutoCloseable {
         JdbcReadJournal journal = PersistenceQuery.get(Adapter.toClassic(system))
                 .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
         String prefix = SessionEntity.KEY.name() + "|";
+        List<String> late = java.util.Collections.synchronizedList(new ArrayList<>());
         long count = journal.currentPersistenceIds()
                 .filter(id -> id.startsWith(prefix))
-                .mapAsyncUnordered(parallelism, id -> {
-                    String clientId = id.substring(prefix.length());
-                    return sessionRef(system, clientId)
-                            .<SessionEntity.Woken>ask(SessionEntity.Wake::new, Duration.ofSeconds(30))
-                            // on a node that joined a running cluster they are in its replica already (initialSync): no write
-                            .thenCompose(w -> java.util.concurrent.CompletableFuture.allOf(w.filters().stream()
-                                    .map(f -> registry.ensure(clientId, f).toCompletableFuture())
-                                    .toArray(java.util.concurrent.CompletableFuture[]::new)));
-                })
+                .mapAsyncUnordered(parallelism, id -> wake(system, registry, id.substring(prefix.length()), late))
                 .runWith(Sink.fold(0L, (n, d) -> n + 1), system)
                 .toCompletableFuture().get(10, TimeUnit.MINUTES);
         if (count > 0) log.info("recovered {} persistent sessions", count);
+        if (!late.isEmpty()) wakeLater(system, registry, List.copyOf(late), 1);
+    }
+
+    private static final Duration WAKE_TIMEOUT = Duration.ofSeconds(30);
+    private static final int WAKE_ROUNDS = 10;
+
+    /**
+     * Wakes one session; one that does not answer in time goes into {@code late}. In a cluster that happens when the
+     * session's shard lived on a node lost a moment ago (its shards wait for the removal margin, and a shard home
+     * handed out just before may point at the dead node): that must not stop this node from starting.
+     */
+    private static CompletionStage<Done> wake(ActorSystem<?> system, SubscriptionRegistry registry, String clientId,
+                                              List<String> late) {
+        return sessionRef(system, clientId)
+                .<SessionEntity.Woken>ask(SessionEntity.Wake::new, WAKE_TIMEOUT)
+                // on a node that joined a running cluster they are in its replica already (initialSync): no write
+                .thenCompose(w -> java.util.concurrent.CompletableFuture.allOf(w.filters().stream()
+                        .map(f -> registry.ensure(clientId, f).toCompletableFuture())
+                        .toArray(java.util.concurrent.CompletableFuture[]::new)))
+                .handle((ok, err) -> {
+                    if (err != null) late.add(clientId);
+                    return Done.getInstance();
+                });
+    }
+
+    /** Wakes the sessions that did not answer at start-up again, in the background, up to {@value #WAKE_ROUNDS} rounds. */
+    private static void wakeLater(ActorSystem<?> system, SubscriptionRegistry registry, List<String> clientIds, int round) {
+        log.warn("{} persistent sessions did not answer their wake-up within {} s (a node lost a moment ago?); waking them again in the background (round {} of {})",
+                clientIds.size(), WAKE_TIMEOUT.toSeconds(), round, WAKE_ROUNDS);
+        List<String> late = java.util.Collections.synchronizedList(new ArrayList<>());
+        org.apache.pekko.stream.javadsl.Source.from(clientIds)
+                .mapAsyncUnordered(16, id -> wake(system, registry, id, late))
+                .runWith(Sink.ignore(), system)
+                .thenRun(() -> {
+                    if (late.isEmpty()) log.info("the {} late persistent sessions are awake", clientIds.size());
+                    else if (round < WAKE_ROUNDS) wakeLater(system, registry, List.copyOf(late), round + 1);
+                    else log.error("{} persistent sessions still do not answer; they wake when a client or a message reaches them", late.size());
+                });
     }
 
     private static org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<SessionEntity.Command> sessionRef(

@@ -18,6 +18,7 @@ public final class Metrics {
     private final LongAdder bytesOut = new LongAdder();
     private final LongAdder sessionsRecovered = new LongAdder();
     private final LongAdder sessionsExpired = new LongAdder();
+    private final LongAdder deliveriesResent = new LongAdder();
     private final ConcurrentHashMap<String, LongAdder> dropped = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> rejected = new ConcurrentHashMap<>();
 
@@ -27,6 +28,8 @@ public final class Metrics {
     public void messageOut(int bytes) { messagesOut.increment(); bytesOut.add(bytes); }
     public void sessionRecovered() { sessionsRecovered.increment(); }
     public void sessionExpired() { sessionsExpired.increment(); }
+    /** Deliveries a connection sent again because a node was lost before they were answered. */
+    public void redelivered(int deliveries) { deliveriesResent.add(deliveries); }
     public void dropped(String reason) { dropped.computeIfAbsent(reason, k -> new LongAdder()).increment(); }
     public void rejected(String reason) { rejected.computeIfAbsent(reason, k -> new LongAdder()).increment(); }
 
@@ -40,6 +43,7 @@ public final class Metrics {
     public long bytesOut() { return bytesOut.sum(); }
     public long sessionsRecovered() { return sessionsRecovered.sum(); }
     public long sessionsExpired() { return sessionsExpired.sum(); }
+    public long deliveriesResent() { return deliveriesResent.sum(); }
     public java.util.Set<String> droppedReasons() { return dropped.keySet(); }
     public java.util.Set<String> rejectedReasons() { return rejected.keySet(); }
     public long rejectedCount(String reason) { LongAdder a = rejected.get(reason); return a == null ? 0 : a.sum(); }
@@ -56,6 +60,7 @@ public final class Metrics {
         m.put("bytes.out", bytesOut.sum());
         m.put("sessions.recovered", sessionsRecovered.sum());
         m.put("sessions.expired", sessionsExpired.sum());
+        m.put("deliveries.resent", deliveriesResent.sum());
         dropped.forEach((k, v) -> m.put("dropped." + k, v.sum()));
         rejected.forEach((k, v) -> m.put("rejected." + k, v.sum()));
         return m;

@@ -67,6 +67,8 @@ public final class OpsMetrics implements AutoCloseable {
         counter("meshmq.payload.bytes.sent", m, Metrics::bytesOut, "payload bytes of PUBLISH packets sent");
         counter("meshmq.sessions.recovered", m, Metrics::sessionsRecovered, "persistent sessions recovered from the journal");
         counter("meshmq.sessions.expired", m, Metrics::sessionsExpired, "sessions ended by their expiry interval");
+        counter("meshmq.deliveries.resent", m, Metrics::deliveriesResent,
+                "deliveries to sessions sent again because a node was lost before they were answered");
         Gauge.builder("meshmq.subscriptions", subscriptions, SubscriptionRegistry::size)
                 .description("subscriptions in the routing registry").register(registry);
         Gauge.builder("meshmq.retained.messages", retainedMessages, LongSupplier::getAsLong)

@@ -8,11 +8,12 @@ import java.util.List;
 public interface Deliverer {
 
     /**
+     * Sends one delivery (the router keeps each under Artery's frame size, see {@link Chunks}).
+     *
      * @param sharedFilter the shared subscription the messages are delivered through, or null for plain ones
-     * @param replyTo      null when nobody waits (QoS 0); otherwise receives one {@link DeliveryAck} per delivery sent
-     * @return how many deliveries were sent (a delivery to another node may be split, see {@link Chunks}), so how
-     *         many acknowledgements {@code replyTo} gets when it is not null
+     * @param replyTo      null when nobody waits (QoS 0); otherwise receives one {@link DeliveryAck} with
+     *                     {@code correlationId} once the target holds the messages
      */
-    int deliver(String clientId, String sharedFilter, List<ApplicationMessage> messages,
+    void deliver(String clientId, String sharedFilter, List<ApplicationMessage> messages,
                  ActorRef<DeliveryAck> replyTo, long correlationId);
 }

@@ -29,20 +29,48 @@ public final class Router {
     public RetainedMessages retained() { return retained; }
 
     /**
-     * Routes {@code messages} in order. Messages of QoS 1 and 2 (and retained ones) ask their targets for a
-     * {@link DeliveryAck} to {@code replyTo} with {@code correlationId}. A retained message the retained store
-     * has no room for is still routed to the subscribers; the store's answer names its position in {@code messages}.
-     *
-     * @return how many acknowledgements will come back (0 when none is asked for or nobody matched)
+     * Bits of a correlation id that number the deliveries of one routed batch. The caller gives {@link #route} a
+     * batch id with these bits clear; retained-store answers carry the batch id itself, and delivery {@code k} (from
+     * 1) the batch id plus {@code k}, so that the caller can tell which target has not answered and send to it again
+     * ({@link #redeliver}). A batch with more deliveries than that (16 M) numbers the rest 0: counted, not resendable.
      */
-    public int route(List<ApplicationMessage> messages, ActorRef<DeliveryAck> replyTo, long correlationId) {
+    public static final int DELIVERY_BITS = 24;
+    public static final long DELIVERY_MASK = (1L << DELIVERY_BITS) - 1;
+
+    /** One delivery that asked for a {@link DeliveryAck}, with what is needed to send it again. */
+    public record SentDelivery(long correlationId, String clientId, String sharedFilter, List<ApplicationMessage> messages) {}
+
+    /**
+     * What {@link #route} asked acknowledgements for: {@code acks} in all (deliveries and retained-store writes);
+     * {@code deliveries}, the resendable ones among them, when the caller asked for them.
+     */
+    public record Routed(int acks, List<SentDelivery> deliveries) {
+        static final Routed NONE = new Routed(0, List.of());
+    }
+
+    /** As {@link #route(List, ActorRef, long, boolean)}, without the list of deliveries. */
+    public int route(List<ApplicationMessage> messages, ActorRef<DeliveryAck> replyTo, long batchId) {
+        return route(messages, replyTo, batchId, false).acks();
+    }
+
+    /**
+     * Routes {@code messages} in order. Messages of QoS 1 and 2 (and retained ones) ask their targets for a
+     * {@link DeliveryAck} to {@code replyTo} (see {@link #DELIVERY_BITS} for the correlation ids). A retained message
+     * the retained store has no room for is still routed to the subscribers; the store's answer names its position in
+     * {@code messages}. A delivery to another node is cut under Artery's frame size ({@link Chunks}), each part its own
+     * delivery.
+     *
+     * @param batchId  the caller's id for this batch, its low {@link #DELIVERY_BITS} bits clear
+     * @param resendable whether the result lists the deliveries that asked for an acknowledgement
+     */
+    public Routed route(List<ApplicationMessage> messages, ActorRef<DeliveryAck> replyTo, long batchId, boolean resendable) {
         Map<String, Target> targets = new LinkedHashMap<>();
         int acks = 0;
         for (int i = 0; i < messages.size(); i++) {
             ApplicationMessage m = messages.get(i);
             boolean wantAck = replyTo != null && m.qos().value() > 0;
             if (m.retain()) {
-                retained.retain(m, wantAck ? replyTo : null, correlationId, i);
+                retained.retain(m, wantAck ? replyTo : null, batchId, i);
                 if (wantAck) acks++;
             }
             registry.match(m.topic(), new SubscriptionRegistry.MatchSink() {
@@ -56,14 +84,33 @@ public final class Router {
                 }
             });
         }
+        if (targets.isEmpty()) return acks == 0 ? Routed.NONE : new Routed(acks, List.of());
+        List<SentDelivery> sent = resendable ? new ArrayList<>(targets.size()) : null;
+        long next = 1;
         for (Map.Entry<String, Target> e : targets.entrySet()) {
             Target t = e.getValue();
             String clientId = t.sharedFilter == null ? e.getKey()
                     : e.getKey().substring(0, e.getKey().indexOf('\u0000'));
-            int sent = deliverer.deliver(clientId, t.sharedFilter, t.messages, t.wantAck ? replyTo : null, correlationId);
-            if (t.wantAck) acks += sent;
+            for (List<ApplicationMessage> part : Chunks.split(t.messages, Chunks::estimate, Chunks.BUDGET)) {
+                if (!t.wantAck) {
+                    deliverer.deliver(clientId, t.sharedFilter, part, null, 0);
+                    continue;
+                }
+                long correlation = next <= DELIVERY_MASK ? batchId + next++ : batchId;
+                deliverer.deliver(clientId, t.sharedFilter, part, replyTo, correlation);
+                acks++;
+                if (sent != null && correlation != batchId) sent.add(new SentDelivery(correlation, clientId, t.sharedFilter, part));
+            }
         }
-        return acks;
+        return new Routed(acks, sent == null ? List.of() : sent);
+    }
+
+    /**
+     * Sends a delivery of {@link #route} again, with its correlation id: for a target that has not answered because
+     * the node that held it was lost (the first one went there and died with it; this one goes to the next home).
+     */
+    public void redeliver(SentDelivery d, ActorRef<DeliveryAck> replyTo) {
+        deliverer.deliver(d.clientId(), d.sharedFilter(), d.messages(), replyTo, d.correlationId());
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.meshmq.session;
 
 import io.meshmq.routing.ApplicationMessage;
-import io.meshmq.routing.Chunks;
 import io.meshmq.routing.Deliverer;
 import io.meshmq.routing.DeliveryAck;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -47,18 +46,12 @@ public final class LocalSessions implements Deliverer {
     }
 
     @Override
-    public int deliver(String clientId, String sharedFilter, List<ApplicationMessage> messages,
-                       ActorRef<DeliveryAck> replyTo, long correlationId) {
+    public void deliver(String clientId, String sharedFilter, List<ApplicationMessage> messages,
+                        ActorRef<DeliveryAck> replyTo, long correlationId) {
+        SessionEntity.Deliver d = new SessionEntity.Deliver(sharedFilter, messages, replyTo, correlationId);
         ActorRef<SessionEntity.Command> ref = local.get(clientId);
-        if (ref != null) {
-            ref.tell(new SessionEntity.Deliver(sharedFilter, messages, replyTo, correlationId));
-            return 1;
-        }
-        // through sharding the entity may be on another node: keep each delivery under Artery's frame size
-        List<List<ApplicationMessage>> chunks = Chunks.split(messages, Chunks::estimate, Chunks.BUDGET);
-        var entity = sharding.entityRefFor(SessionEntity.KEY, clientId);
-        for (List<ApplicationMessage> c : chunks) entity.tell(new SessionEntity.Deliver(sharedFilter, c, replyTo, correlationId));
-        return chunks.size();
+        if (ref != null) ref.tell(d);
+        else sharding.entityRefFor(SessionEntity.KEY, clientId).tell(d);
     }
 
     public int size() { return local.size(); }

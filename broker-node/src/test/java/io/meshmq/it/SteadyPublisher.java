@@ -20,6 +20,8 @@ import java.util.function.Predicate;
 public final class SteadyPublisher {
     public final AtomicInteger acked = new AtomicInteger();
     public final Set<String> failures = ConcurrentHashMap.newKeySet();
+    /** How often the broker closed the publisher's connection (it reconnects by itself). */
+    public final AtomicInteger disconnects = new AtomicInteger();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Mqtt5AsyncClient client;
     private final Thread thread;
@@ -35,7 +37,10 @@ public final class SteadyPublisher {
         for (int attempt = 0; attempt < 30 && chosen == null; attempt++) {
             String id = "steady-pub-" + java.util.UUID.randomUUID().toString().substring(0, 8);
             Mqtt5AsyncClient candidate = MqttClient.builder().useMqttVersion5().identifier(id)
-                    .serverHost("127.0.0.1").serverPort(port).automaticReconnectWithDefaultConfig().buildAsync();
+                    .serverHost("127.0.0.1").serverPort(port).automaticReconnectWithDefaultConfig()
+                    .addDisconnectedListener(c -> {
+                        if (c.getSource() == com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource.SERVER) disconnects.incrementAndGet();
+                    }).buildAsync();
             candidate.connectWith().cleanStart(true).sessionExpiryInterval(600).send().join();
             if (acceptClientId.test(id)) chosen = candidate;
             else candidate.disconnect().join();
