@@ -69,18 +69,19 @@ public final class Router {
         for (int i = 0; i < messages.size(); i++) {
             ApplicationMessage m = messages.get(i);
             boolean wantAck = replyTo != null && m.qos().value() > 0;
+            int size = Chunks.estimate(m);   // once per message, not once per target
             if (m.retain()) {
                 retained.retain(m, wantAck ? replyTo : null, batchId, i);
                 if (wantAck) acks++;
             }
             registry.match(m.topic(), new SubscriptionRegistry.MatchSink() {
                 @Override public void subscriber(String clientId) {
-                    targets.computeIfAbsent(clientId, k -> new Target(null)).add(m, wantAck);
+                    targets.computeIfAbsent(clientId, k -> new Target(null)).add(m, wantAck, size);
                 }
 
                 @Override public void sharedSubscriber(String clientId, String sharedFilter) {
                     targets.computeIfAbsent(clientId + '\u0000' + sharedFilter, k -> new Target(sharedFilter))
-                            .add(m, wantAck);
+                            .add(m, wantAck, size);
                 }
             });
         }
@@ -91,7 +92,12 @@ public final class Router {
             Target t = e.getValue();
             String clientId = t.sharedFilter == null ? e.getKey()
                     : e.getKey().substring(0, e.getKey().indexOf('\u0000'));
-            for (List<ApplicationMessage> part : Chunks.split(t.messages, Chunks::estimate, Chunks.BUDGET)) {
+            // nearly always one part: no list of parts for it (this loop runs once per target per PUBLISH)
+            List<List<ApplicationMessage>> parts = t.bytes <= Chunks.BUDGET ? null
+                    : Chunks.split(t.messages, Chunks::estimate, Chunks.BUDGET);
+            int count = parts == null ? 1 : parts.size();
+            for (int j = 0; j < count; j++) {
+                List<ApplicationMessage> part = parts == null ? t.messages : parts.get(j);
                 if (!t.wantAck) {
                     deliverer.deliver(clientId, t.sharedFilter, part, null, 0);
                     continue;
@@ -102,7 +108,7 @@ public final class Router {
                 if (sent != null && correlation != batchId) sent.add(new SentDelivery(correlation, clientId, t.sharedFilter, part));
             }
         }
-        return new Routed(acks, sent == null ? List.of() : sent);
+        return acks == 0 ? Routed.NONE : new Routed(acks, sent == null ? List.of() : sent);
     }
 
     /**
@@ -139,15 +145,18 @@ public final class Router {
         final List<ApplicationMessage> messages = new ArrayList<>(2);
         ApplicationMessage last;
         boolean wantAck;
+        /** The estimated serialized size of {@link #messages} ({@link Chunks#estimate}). */
+        int bytes;
 
         Target(String sharedFilter) { this.sharedFilter = sharedFilter; }
 
-        void add(ApplicationMessage m, boolean ack) {
+        void add(ApplicationMessage m, boolean ack, int size) {
             // overlapping filters of one client match the same message more than once: deliver it once
             if (last == m) return;
             messages.add(m);
             last = m;
             wantAck |= ack;
+            bytes += size;
         }
     }
 }
