@@ -6,13 +6,15 @@ import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Counts the members this node has seen removed from the cluster. A delivery sent to a session on a node that dies
+ * Counts the members this node has seen removed from the cluster after being downed (crashed or cut off; a graceful
+ * leave is not counted). A delivery sent to a session on a node that dies
  * is lost with it; a connection waiting for its acknowledgement sends it again once a removal happened after it was
  * sent (and sharding has had a moment to learn the shard's next home), instead of waiting for the delivery timeout.
  */
@@ -34,14 +36,17 @@ public final class MemberRemovals implements Extension {
     private MemberRemovals(ActorSystem<?> system) {
         var watcher = system.systemActorOf(Behaviors.receive(ClusterEvent.MemberRemoved.class)
                 .onAnyMessage(removed -> {
-                    lastRemovalNanos = System.nanoTime();
-                    removals.incrementAndGet();
+                    // a node that left gracefully handed its shards over first: what was sent there is not lost
+                    if (removed.previousStatus() == MemberStatus.down()) {
+                        lastRemovalNanos = System.nanoTime();
+                        removals.incrementAndGet();
+                    }
                     return Behaviors.same();
                 }).build(), "member-removals", Props.empty());
         Cluster.get(system).subscriptions().tell(Subscribe.create(watcher, ClusterEvent.MemberRemoved.class));
     }
 
-    /** How many members were removed so far. */
+    /** How many downed members were removed so far. */
     public long count() { return removals.get(); }
 
     /** When the last removal was seen ({@link System#nanoTime()}); meaningless while {@link #count()} is 0. */
