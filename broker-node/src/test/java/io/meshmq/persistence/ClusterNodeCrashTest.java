@@ -239,9 +239,7 @@ class ClusterNodeCrashTest {
         Subscriber.V5 survivor = subscriberWithSession(b.mqttPort(), topic, false, 2);
         Subscriber.V5 lost = subscriberWithSession(b.mqttPort(), topic, true, 2);
         try {
-            SteadyPublisher pub = new SteadyPublisher(a.mqttPort(), topic, MqttQos.EXACTLY_ONCE, id -> {
-                try { return !hostOf(id).equals("C"); } catch (Exception e) { throw new IllegalStateException(e); }
-            });
+            SteadyPublisher pub = publisherOnA(topic, 2);
             int atKill;
             try {
                 Subscriber.awaitDistinct(List.of(survivor, lost), List.of(topic), 100, 30);
@@ -275,6 +273,13 @@ class ClusterNodeCrashTest {
             survivor.close();
             lost.close();
         }
+    }
+
+    /** A steady QoS 1 or 2 publisher connected to A whose own session is not on C (it must outlive the kill). */
+    private static SteadyPublisher publisherOnA(String topic, int qos) {
+        return new SteadyPublisher(a.mqttPort(), topic, qos == 2 ? MqttQos.EXACTLY_ONCE : MqttQos.AT_LEAST_ONCE, id -> {
+            try { return !hostOf(id).equals("C"); } catch (Exception e) { throw new IllegalStateException(e); }
+        });
     }
 
     /**
@@ -311,10 +316,7 @@ class ClusterNodeCrashTest {
      * got a PUBACK for must have reached the subscriber.
      */
     private static void runThroughCrash(Subscriber.V5 sub, String topic, boolean socketSurvives, int qos) throws Exception {
-        SteadyPublisher pub = new SteadyPublisher(a.mqttPort(), topic,
-                qos == 2 ? MqttQos.EXACTLY_ONCE : MqttQos.AT_LEAST_ONCE, id -> {
-            try { return !hostOf(id).equals("C"); } catch (Exception e) { throw new IllegalStateException(e); }
-        });
+        SteadyPublisher pub = publisherOnA(topic, qos);
         int atReconnect = -1;
         try {
             awaitDistinct(sub, topic, 100, 30);
